@@ -1,0 +1,12 @@
+from django.urls import path
+
+from courses import views
+
+app_name = "courses"
+
+urlpatterns = [
+    path("", views.my_learning, name="my_learning"),
+    path("courses/<slug:course_slug>/", views.course_detail, name="detail"),
+    path("courses/<slug:course_slug>/continue/", views.continue_course, name="continue"),
+    path("courses/<slug:course_slug>/complete/", views.course_complete, name="complete"),
+]

@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from lessons.models import Lesson, LessonProgress
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ["title", "course", "position", "minutes", "retired_at"]
+    list_filter = ["course"]
+    search_fields = ["title", "slug"]
+    list_select_related = ["course"]
+
+
+@admin.register(LessonProgress)
+class LessonProgressAdmin(admin.ModelAdmin):
+    """Progress is a record of learners' work: readable here, never edited."""
+
+    list_display = ["learner", "lesson", "state", "started_at", "completed_at"]
+    list_filter = ["state", "lesson__course"]
+    list_select_related = ["learner", "lesson"]
+    search_fields = ["learner__username", "lesson__title"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -24,9 +24,10 @@ def _published_lesson(course_slug: str, lesson_slug: str) -> Lesson:
 
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = _published_lesson(course_slug, lesson_slug)
-    start_lesson(request.user, lesson)
     lessons = lessons_with_state(request.user, lesson.course)
     index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
+    if lessons[index].state == ProgressState.NOT_STARTED:
+        lessons[index].state = ProgressState(start_lesson(request.user, lesson).state)
     for item in lessons:
         item.course = lesson.course  # for get_absolute_url without a query
     return render(

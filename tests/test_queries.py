@@ -1,0 +1,77 @@
+"""Every page fetches its data in a fixed number of queries, whatever the size of a course.
+
+The counts include the session and user look-ups of an authenticated request.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from lessons.services import complete_lesson, start_lesson
+from tests.factories import make_course
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(context.captured_queries)
+
+
+def course_with_progress(learner, lessons: int):
+    course = make_course(lessons=lessons)
+    ordered = list(course.lessons.all())
+    for lesson in ordered[: lessons // 2]:
+        complete_lesson(learner, lesson)
+    start_lesson(learner, ordered[lessons // 2])
+    return course, ordered
+
+
+def test_my_learning_queries(learner_client, learner, django_assert_max_num_queries):
+    course_with_progress(learner, 7)
+    with django_assert_max_num_queries(3):
+        learner_client.get(reverse("courses:my_learning"))
+
+
+def test_course_page_queries(learner_client, learner, django_assert_max_num_queries):
+    course, _ = course_with_progress(learner, 7)
+    with django_assert_max_num_queries(4):
+        learner_client.get(course.get_absolute_url())
+
+
+def test_lesson_page_queries_on_first_visit(learner_client, learner, django_assert_max_num_queries):
+    _, lessons = course_with_progress(learner, 7)
+    # 4 reads, then start_lesson's SELECT + INSERT inside two savepoints (4 statements).
+    with django_assert_max_num_queries(10):
+        learner_client.get(lessons[5].get_absolute_url())
+
+
+def test_lesson_page_queries_on_return(learner_client, learner, django_assert_max_num_queries):
+    _, lessons = course_with_progress(learner, 7)
+    with django_assert_max_num_queries(4):
+        learner_client.get(lessons[0].get_absolute_url())  # completed earlier: read only
+
+
+def test_my_learning_does_not_grow_with_courses(learner_client, learner):
+    course_with_progress(learner, 7)
+    few = count_queries(learner_client, reverse("courses:my_learning"))
+    for _ in range(9):
+        course_with_progress(learner, 7)
+    assert count_queries(learner_client, reverse("courses:my_learning")) == few
+
+
+@pytest.mark.parametrize("page", ["course", "lesson", "continue_lesson"])
+def test_pages_do_not_grow_with_lessons(learner_client, learner, page):
+    counts = []
+    for size in (7, 70):
+        course, lessons = course_with_progress(learner, size)
+        url = {
+            "course": course.get_absolute_url(),
+            "lesson": lessons[-1].get_absolute_url(),
+            "continue_lesson": lessons[size // 2].get_absolute_url(),
+        }[page]
+        counts.append(count_queries(learner_client, url))
+    assert counts[0] == counts[1]

@@ -1,0 +1,95 @@
+"""Site-wide guards: every page, every role."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.urls import get_resolver, reverse
+
+from lessons.services import complete_lesson
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "learner", "second_learner", "trainer", "admin_user"]
+
+
+@pytest.fixture
+def pages(course):
+    """Every learner-facing GET page, with real arguments."""
+    lesson = course.lessons.first()
+    return {
+        "courses:my_learning": reverse("courses:my_learning"),
+        "courses:detail": course.get_absolute_url(),
+        "courses:continue": reverse("courses:continue", args=[course.slug]),
+        "courses:complete": reverse("courses:complete", args=[course.slug]),
+        "lessons:detail": lesson.get_absolute_url(),
+        "login": reverse("login"),
+    }
+
+
+def app_url_names() -> set[str]:
+    names = set()
+    for namespace in ("courses", "lessons"):
+        _prefix, resolver = get_resolver().namespace_dict[namespace]
+        names |= {f"{namespace}:{name}" for name in resolver.reverse_dict if isinstance(name, str)}
+    return names
+
+
+def test_the_page_list_covers_every_url(pages):
+    post_only = {"lessons:complete"}
+    assert app_url_names() - post_only == set(pages) - {"login"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_answers_without_error_for_every_role(request, client, pages, role):
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    for url in pages.values():
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, (role, url)
+
+
+@pytest.mark.parametrize("role", ["learner", "admin_user"])
+def test_every_page_has_exactly_one_h1(request, client, pages, course, role):
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    for lesson in course.lessons.all():
+        complete_lesson(user, lesson)  # so the course-complete page renders itself
+    for name, url in pages.items():
+        if name in {"courses:continue", "login"}:
+            continue
+        html = client.get(url).content.decode()
+        assert len(re.findall(r"<h1[\s>]", html)) == 1, url
+    client.logout()
+    assert len(re.findall(r"<h1[\s>]", client.get(pages["login"]).content.decode())) == 1
+
+
+def test_404_page_has_one_h1(learner_client):
+    html = learner_client.get("/courses/nope/").content.decode()
+    assert len(re.findall(r"<h1[\s>]", html)) == 1
+
+
+def test_no_migration_is_missing():
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+
+
+def test_seed_demo_creates_three_accounts_once(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    users = get_user_model().objects.order_by("username")
+    first = list(users.values())
+    assert [u.username for u in users] == ["admin", "learner", "trainer"]
+    assert users.get(username="admin").is_superuser
+    assert users.get(username="learner").check_password("demo")
+    call_command("seed_demo", stdout=StringIO())
+    assert list(users.values()) == first
+
+
+def test_seed_demo_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only with DEBUG on"):
+        call_command("seed_demo")
+    assert not get_user_model().objects.exists()

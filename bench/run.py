@@ -1,0 +1,103 @@
+"""Page benchmark: `make bench`.
+
+Times each learner page in-process (Django test client, a fresh SQLite file or
+DATABASE_URL) and prints its median time as a ratio to a baseline measured in
+the same run: the anonymous login page, a plain template render with no course
+data. Cases are interleaved round by round so that noise from a shared machine
+hits every case alike. Ratios, not seconds, are the figures to compare.
+"""
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+_tmp = tempfile.TemporaryDirectory()
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_tmp.name}/bench.sqlite3")
+
+import warnings  # noqa: E402
+
+import django  # noqa: E402
+
+warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic here
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "40"))
+
+
+def build():
+    from lessons.services import complete_lesson, start_lesson
+    from tests.factories import make_course, make_user
+
+    learner = make_user("bench-learner")
+    courses = {}
+    for size in (7, 70):
+        course = make_course(lessons=size, slug=f"bench-{size}-lessons")
+        lessons = list(course.lessons.all())
+        for lesson in lessons[: size // 2]:
+            complete_lesson(learner, lesson)
+        start_lesson(learner, lessons[size // 2])
+        courses[size] = (course, lessons)
+    for _ in range(8):
+        make_course(lessons=7)
+    return learner, courses
+
+
+def main() -> None:
+    setup_test_environment()
+    settings.DEBUG = False
+    call_command("migrate", verbosity=0)
+    learner, courses = build()
+    anonymous, client = Client(), Client()
+    client.force_login(learner)
+
+    def get(c, url):
+        return lambda: c.get(url)
+
+    cases = {"baseline: login page (anonymous)": get(anonymous, reverse("login"))}
+    cases["My learning, 10 courses"] = get(client, reverse("courses:my_learning"))
+    for size, (course, lessons) in courses.items():
+        cases[f"course page, {size} lessons"] = get(client, course.get_absolute_url())
+        cases[f"lesson page, {size} lessons"] = get(client, lessons[size // 2].get_absolute_url())
+    course, lessons = courses[7]
+    complete_url = reverse("lessons:complete", args=[course.slug, lessons[0].slug])
+    cases["mark complete (already done), 7 lessons"] = lambda: client.post(complete_url)
+
+    queries = {}
+    for name, run in cases.items():
+        response = run()
+        assert response.status_code in (200, 302), (name, response.status_code)
+        with CaptureQueriesContext(connection) as captured:
+            run()
+        queries[name] = len(captured)
+
+    timings = {name: [] for name in cases}
+    for _ in range(ROUNDS):
+        for name, run in cases.items():
+            start = time.perf_counter()
+            run()
+            timings[name].append(time.perf_counter() - start)
+
+    medians = {name: statistics.median(values) for name, values in timings.items()}
+    baseline = medians[next(iter(cases))]
+    print(f"{ROUNDS} rounds on {connection.vendor}; median time as a ratio to the baseline")
+    print(f"{'case':<44} {'ratio':>6} {'queries':>8}")
+    for name, median in medians.items():
+        print(f"{name:<44} {median / baseline:>6.2f} {queries[name]:>8}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright, axe-core from npm."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from courses.services import import_content
+from tests.conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+# Root needs --no-sandbox; the rest keep Chromium off the (closed) network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def sample_course(transactional_db):
+    from courses.models import Course
+
+    import_content(settings.CONTENT_DIR)
+    return Course.objects.get(slug="who-is-your-customer")
+
+
+def log_in(page, live_server, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def serious_axe_violations(page) -> list[str]:
+    """Run axe-core on the page; describe every serious or critical violation."""
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        AXE_TAGS,
+    )
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at "
+        + json.dumps([node["target"] for node in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def has_sideways_scroll(page) -> bool:
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )

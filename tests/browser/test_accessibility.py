@@ -1,0 +1,53 @@
+"""Every page of the player: no serious axe-core violation, no sideways scrolling on a
+phone, in light and dark mode."""
+
+import pytest
+
+from lessons.services import complete_lesson, start_lesson
+from tests.browser.conftest import has_sideways_scroll, log_in, serious_axe_violations
+
+SETUPS = {
+    "desktop-light": {"viewport": {"width": 1280, "height": 800}, "color_scheme": "light"},
+    "phone-dark": {"viewport": {"width": 390, "height": 844}, "color_scheme": "dark"},
+    "phone-light": {"viewport": {"width": 390, "height": 844}, "color_scheme": "light"},
+    "desktop-dark": {"viewport": {"width": 1280, "height": 800}, "color_scheme": "dark"},
+}
+
+
+@pytest.mark.parametrize("setup", SETUPS)
+def test_pages_are_accessible_and_fit(browser, live_server, learner, sample_course, setup):
+    lessons = list(sample_course.lessons.all())
+    complete_lesson(learner, lessons[0])
+    start_lesson(learner, lessons[1])
+    context = browser.new_context(**SETUPS[setup])
+    page = context.new_page()
+    problems = {}
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    problems["login"] = serious_axe_violations(page)
+    log_in(page, live_server, learner.username)
+    theme = page.evaluate("() => document.documentElement.dataset.bsTheme")
+    assert theme == SETUPS[setup]["color_scheme"]
+
+    urls = {
+        "my learning": "/",
+        "course": sample_course.get_absolute_url(),
+        "lesson with a table": lessons[3].get_absolute_url(),
+        "completed lesson": lessons[0].get_absolute_url(),
+        "not found": "/courses/no-such-course/",
+    }
+    for name, url in urls.items():
+        page.goto(live_server.url + url)
+        problems[name] = serious_axe_violations(page)
+        if has_sideways_scroll(page):
+            problems[name].append("the page scrolls sideways")
+
+    for lesson in lessons[1:]:
+        complete_lesson(learner, lesson)
+    page.goto(live_server.url + f"/courses/{sample_course.slug}/complete/")
+    assert page.get_by_role("heading", level=1).text_content() == "Course complete"
+    problems["course complete"] = serious_axe_violations(page)
+    context.close()
+
+    failing = [f"{name}: {found}" for name, found in problems.items() if found]
+    assert not failing, "\n".join(failing)

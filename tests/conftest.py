@@ -14,6 +14,34 @@ from tests.factories import make_course, make_user  # noqa: E402
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # Live-server request threads must not keep connections open, or PostgreSQL
+    # refuses to drop the test database at the end.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's own setup, plus a clean end on PostgreSQL.
+
+    The session-scoped live server can leave an idle connection behind
+    (pytest-dev/pytest-django#429), and then PostgreSQL refuses to drop the test
+    database. End such sessions just before pytest-django drops it.
+    """
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        connection.close()
+
+
 @pytest.fixture
 def learner(db):
     return make_user("alice", first_name="Alice", last_name="Learner", password=PASSWORD)

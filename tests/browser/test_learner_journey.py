@@ -33,8 +33,7 @@ def test_learner_completes_a_lesson_and_continues_after_logging_in_again(
     expect(page.locator("#lesson-status")).to_have_text("Lesson 2 of 7 · In Progress")
 
 
-def test_finishing_the_last_lesson_shows_course_complete(page, live_server, learner,
-                                                         sample_course):
+def test_finishing_the_last_lesson_shows_course_complete(page, live_server, learner, sample_course):
     from lessons.services import complete_lesson
 
     *earlier, last = sample_course.lessons.all()
@@ -63,8 +62,9 @@ def test_keyboard_alone_marks_a_lesson_complete(page, live_server, learner, samp
     expect(page.locator("#lesson-status")).to_have_text("Lesson 2 of 7 · In Progress")
 
 
-def test_double_click_on_mark_complete_records_one_completion(page, live_server, learner,
-                                                              sample_course):
+def test_double_click_on_mark_complete_records_one_completion(
+    page, live_server, learner, sample_course
+):
     log_in(page, live_server, learner.username)
     first = sample_course.lessons.first()
     page.goto(live_server.url + first.get_absolute_url())

@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("courses/<slug:course_slug>/lessons/", include("lessons.urls")),
+    path("", include("quizzes.urls")),
     path("", include("courses.urls")),
 ]

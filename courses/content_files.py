@@ -15,6 +15,9 @@ from typing import Any
 
 import yaml
 
+from courses.content_errors import ContentError, ContentInvalid
+from quizzes.content_files import QuizSource, read_quiz
+
 COURSE_FILE = "course.md"
 LESSON_FILE = re.compile(r"^(?P<number>\d+)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -27,25 +30,6 @@ MAX_DESCRIPTION_LENGTH = 300
 
 
 @dataclass(frozen=True)
-class ContentError:
-    path: Path
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
-        return f"{where}: {self.message}"
-
-
-class ContentInvalid(Exception):
-    """Raised with every problem found, so an author can fix them in one pass."""
-
-    def __init__(self, errors: list[ContentError]):
-        self.errors = errors
-        super().__init__("\n".join(str(error) for error in errors))
-
-
-@dataclass(frozen=True)
 class LessonSource:
     path: Path
     number: int
@@ -53,6 +37,7 @@ class LessonSource:
     title: str
     minutes: int | None
     body: str
+    quiz: QuizSource | None = None
 
 
 @dataclass(frozen=True)
@@ -63,14 +48,18 @@ class CourseSource:
     description: str
     introduction: str
     lessons: list[LessonSource] = field(default_factory=list)
+    final_assessment: QuizSource | None = None
 
 
 @dataclass(frozen=True)
 class _Document:
     front_matter: dict[str, Any]
-    key_lines: dict[str, int]
+    lines: dict[tuple, int]  # line of every key and item, by its path in the front matter
     body: str
-    end_line: int  # line of the closing fence
+
+    @property
+    def key_lines(self) -> dict[str, int]:
+        return {str(path[0]): line for path, line in self.lines.items() if len(path) == 1}
 
 
 def read_content(root: Path) -> list[CourseSource]:
@@ -111,13 +100,14 @@ def _read_course(folder: Path, errors: list[ContentError]) -> CourseSource | Non
         return None
 
     document = _read_document(course_path, errors)
-    title = description = None
+    title = description = final_assessment = None
     if document:
         _check_keys(course_path, document, COURSE_KEYS, errors)
         title = _required_text(course_path, document, "title", MAX_TITLE_LENGTH, errors)
         description = _optional_text(
             course_path, document, "description", MAX_DESCRIPTION_LENGTH, errors
         )
+        final_assessment = _quiz(course_path, document, errors)
 
     lessons = _read_lessons(folder, errors)
     if not lessons and not any(e.path.parent == folder for e in errors[first_error:]):
@@ -133,6 +123,7 @@ def _read_course(folder: Path, errors: list[ContentError]) -> CourseSource | Non
         description=description or "",
         introduction=document.body,
         lessons=lessons,
+        final_assessment=final_assessment,
     )
 
 
@@ -173,8 +164,9 @@ def _read_lessons(folder: Path, errors: list[ContentError]) -> list[LessonSource
         _check_keys(path, document, LESSON_KEYS, errors)
         title = _required_text(path, document, "title", MAX_TITLE_LENGTH, errors)
         minutes = _optional_minutes(path, document, errors)
+        quiz = _quiz(path, document, errors)
         if title is not None:
-            lessons.append(LessonSource(path, number, slug, title, minutes, document.body))
+            lessons.append(LessonSource(path, number, slug, title, minutes, document.body, quiz))
     return sorted(lessons, key=lambda lesson: lesson.number)
 
 
@@ -220,12 +212,28 @@ def _read_document(path: Path, errors: list[ContentError]) -> _Document | None:
             ContentError(path, "front matter must be 'key: value' lines (a YAML mapping)", 2)
         )
         return None
-    key_lines = {
-        str(key.value): key.start_mark.line + 2
-        for key, _value in (node.value if isinstance(node, yaml.MappingNode) else [])
-    }
     body = "\n".join(lines[end + 1 :]).strip("\n") + "\n"
-    return _Document(data, key_lines, body, end + 1)
+    return _Document(data, _node_lines(node), body)
+
+
+def _node_lines(node: yaml.Node | None, path: tuple = ()) -> dict[tuple, int]:
+    """File line of each mapping key and sequence item (+2: 1-based, after the fence)."""
+    lines: dict[tuple, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines[(*path, key.value)] = key.start_mark.line + 2
+            lines.update(_node_lines(value, (*path, key.value)))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*path, index)] = item.start_mark.line + 2
+            lines.update(_node_lines(item, (*path, index)))
+    return lines
+
+
+def _quiz(path: Path, document: _Document, errors: list[ContentError]) -> QuizSource | None:
+    if document.front_matter.get("quiz") is None:
+        return None
+    return read_quiz(path, document.front_matter["quiz"], document.lines, errors)
 
 
 def _check_keys(

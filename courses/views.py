@@ -6,6 +6,7 @@ from courses.models import Course
 from lessons.models import ProgressState
 from lessons.services import (
     courses_with_progress,
+    final_assessment_for,
     lesson_to_continue,
     lessons_with_state,
     progress_from_lessons,
@@ -30,7 +31,8 @@ def _course_and_lessons(request: HttpRequest, course_slug: str):
 
 def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
     course, lessons = _course_and_lessons(request, course_slug)
-    progress = progress_from_lessons(lessons)
+    final = final_assessment_for(request.user, course)
+    progress = progress_from_lessons(lessons, final)
     current = lesson_to_continue(lessons)
     return render(
         request,
@@ -38,6 +40,7 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
         {
             "course": course,
             "lessons": lessons,
+            "final": final,
             "progress": progress,
             "current_lesson": current,
             "current_number": lessons.index(current) + 1,
@@ -48,6 +51,9 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
 def continue_course(request: HttpRequest, course_slug: str) -> HttpResponse:
     """ "Start" and "Continue" both land here: the first unfinished lesson reached."""
     course, lessons = _course_and_lessons(request, course_slug)
+    final = final_assessment_for(request.user, course)
+    if progress_from_lessons(lessons, final).awaiting_final:
+        return redirect(final)
     lesson = lesson_to_continue(lessons)
     lesson.course = course
     return redirect(lesson)
@@ -55,7 +61,11 @@ def continue_course(request: HttpRequest, course_slug: str) -> HttpResponse:
 
 def course_complete(request: HttpRequest, course_slug: str) -> HttpResponse:
     course, lessons = _course_and_lessons(request, course_slug)
-    progress = progress_from_lessons(lessons)
+    final = final_assessment_for(request.user, course)
+    progress = progress_from_lessons(lessons, final)
+    if progress.awaiting_final:
+        messages.info(request, "Pass the final assessment to complete the course.")
+        return redirect(final)
     if progress.state != ProgressState.COMPLETED:
         messages.info(
             request,
@@ -65,5 +75,5 @@ def course_complete(request: HttpRequest, course_slug: str) -> HttpResponse:
     return render(
         request,
         "courses/course_complete.html",
-        {"course": course, "lessons": lessons, "progress": progress},
+        {"course": course, "lessons": lessons, "progress": progress, "final": final},
     )

@@ -2,6 +2,12 @@
 
 Everything a page shows about progress is computed here, so "14% Complete"
 means the same thing on every page.
+
+- A lesson without a quiz is completed with "Mark complete"; a lesson with a
+  quiz is completed by passing its quiz (see quizzes.services).
+- Percent complete = completed lessons / published lessons, rounded down.
+- A course is completed when every lesson is, and its final assessment (if it
+  has one) is passed.
 """
 
 from __future__ import annotations
@@ -10,16 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from courses.models import Course
 from lessons.models import Lesson, LessonProgress, ProgressState
+from quizzes.models import Attempt, Quiz
 
 
-class LessonUnavailable(Exception):
-    """The lesson is retired, or otherwise not open to learners."""
+class LessonError(Exception):
+    """Why a lesson cannot be started or completed; views show it as a message."""
 
 
 def percent_complete(completed: int, total: int) -> int:
@@ -34,14 +41,24 @@ class CourseProgress:
     completed: int
     total: int
     started: bool
+    final_required: bool = False
+    final_passed: bool = False
 
     @property
     def percent(self) -> int:
         return percent_complete(self.completed, self.total)
 
     @property
+    def lessons_done(self) -> bool:
+        return bool(self.total) and self.completed >= self.total
+
+    @property
+    def awaiting_final(self) -> bool:
+        return self.lessons_done and self.final_required and not self.final_passed
+
+    @property
     def state(self) -> ProgressState:
-        if self.total and self.completed >= self.total:
+        if self.lessons_done and not self.awaiting_final:
             return ProgressState.COMPLETED
         if self.started:
             return ProgressState.IN_PROGRESS
@@ -56,7 +73,7 @@ class CourseProgress:
 def start_lesson(learner, lesson: Lesson) -> LessonProgress:
     """Record that the learner opened the lesson; opening it again changes nothing."""
     if not lesson.is_published:
-        raise LessonUnavailable("This lesson is no longer available.")
+        raise LessonError("This lesson is no longer available.")
     progress, _created = LessonProgress.objects.get_or_create(
         learner=learner,
         lesson=lesson,
@@ -67,9 +84,16 @@ def start_lesson(learner, lesson: Lesson) -> LessonProgress:
 
 @transaction.atomic
 def complete_lesson(learner, lesson: Lesson) -> LessonProgress:
-    """Mark the lesson complete. Idempotent: a double click records one completion."""
+    """ "Mark complete". Idempotent: a double click records one completion."""
     if not lesson.is_published:
-        raise LessonUnavailable("This lesson is no longer available.")
+        raise LessonError("This lesson is no longer available.")
+    if Quiz.objects.published().filter(lesson=lesson).exists():
+        raise LessonError("Pass this lesson's quiz to complete it.")
+    return record_lesson_completion(learner, lesson)
+
+
+def record_lesson_completion(learner, lesson: Lesson) -> LessonProgress:
+    """Mark the lesson completed for the learner, once. Call inside a transaction."""
     now = timezone.now()
     # The row lock serialises two racing requests; the unique constraint backs it up.
     progress, created = LessonProgress.objects.select_for_update().get_or_create(
@@ -84,15 +108,37 @@ def complete_lesson(learner, lesson: Lesson) -> LessonProgress:
     return progress
 
 
+def _attempts_of(learner, quiz_ref):
+    return Attempt.objects.filter(learner=learner, quiz=quiz_ref, submitted_at__isnull=False)
+
+
 def lessons_with_state(learner, course: Course) -> list[Lesson]:
-    """The course's published lessons in order, each with ``state`` for this learner.
+    """The course's published lessons in order, each with, for this learner:
+    ``state`` (a ProgressState), and for a lesson with a quiz ``quiz_id``,
+    ``quiz_best`` (best percent or None) and ``quiz_attempts``.
 
     One query, whatever the number of lessons; the bodies are left out.
     """
+    quiz = Quiz.objects.published().filter(lesson=OuterRef("pk"))
+    attempts = (
+        Attempt.objects.filter(
+            learner=learner,
+            quiz__lesson=OuterRef("pk"),
+            quiz__retired_at__isnull=True,
+            submitted_at__isnull=False,
+        )
+        .order_by()
+        .values("quiz")
+    )
     lessons = list(
         Lesson.objects.published()
         .filter(course=course)
         .with_state_for(learner)
+        .annotate(
+            quiz_id=Subquery(quiz.values("pk")[:1]),
+            quiz_best=Subquery(attempts.annotate(best=Max("percent")).values("best")),
+            quiz_attempts=Coalesce(Subquery(attempts.annotate(n=Count("pk")).values("n")), 0),
+        )
         .defer("body_markdown", "body_html")
         .order_by("position", "id")
     )
@@ -101,12 +147,38 @@ def lessons_with_state(learner, course: Course) -> list[Lesson]:
     return lessons
 
 
-def progress_from_lessons(lessons: Sequence[Lesson]) -> CourseProgress:
-    """Course progress from lessons annotated by :func:`lessons_with_state`."""
+def final_assessment_for(learner, course: Course) -> Quiz | None:
+    """The course's published final assessment with the learner's ``best``,
+    ``attempts_used`` and ``passed``; one query."""
+    attempts = _attempts_of(learner, OuterRef("pk")).order_by().values("quiz")
+    return (
+        Quiz.objects.published()
+        .filter(course=course)
+        .annotate(
+            best=Subquery(attempts.annotate(best=Max("percent")).values("best")),
+            attempts_used=Coalesce(Subquery(attempts.annotate(n=Count("pk")).values("n")), 0),
+            passed=Exists(_attempts_of(learner, OuterRef("pk")).filter(passed=True)),
+        )
+        .first()
+    )
+
+
+def progress_from_lessons(
+    lessons: Sequence[Lesson], final_assessment: Quiz | None = None
+) -> CourseProgress:
+    """Course progress from :func:`lessons_with_state` and :func:`final_assessment_for`."""
     return CourseProgress(
         completed=sum(lesson.state == ProgressState.COMPLETED for lesson in lessons),
         total=len(lessons),
         started=any(lesson.state != ProgressState.NOT_STARTED for lesson in lessons),
+        final_required=final_assessment is not None,
+        final_passed=bool(final_assessment is not None and final_assessment.passed),
+    )
+
+
+def course_progress(learner, course: Course) -> CourseProgress:
+    return progress_from_lessons(
+        lessons_with_state(learner, course), final_assessment_for(learner, course)
     )
 
 
@@ -133,6 +205,7 @@ def courses_with_progress(learner) -> list[tuple[Course, CourseProgress]]:
     progress = LessonProgress.objects.filter(
         learner=learner, lesson__course=OuterRef("pk"), lesson__retired_at__isnull=True
     )
+    final = Quiz.objects.published().filter(course=OuterRef("pk"))
     courses = (
         Course.objects.annotate(
             lesson_count=Coalesce(_SubqueryCount(published), 0),
@@ -140,6 +213,15 @@ def courses_with_progress(learner) -> list[tuple[Course, CourseProgress]]:
                 _SubqueryCount(progress.filter(state=ProgressState.COMPLETED).values("pk")), 0
             ),
             started_count=Coalesce(_SubqueryCount(progress.values("pk")), 0),
+            has_final=Exists(final),
+            final_passed=Exists(
+                Attempt.objects.filter(
+                    learner=learner,
+                    quiz__course=OuterRef("pk"),
+                    quiz__retired_at__isnull=True,
+                    passed=True,
+                )
+            ),
         )
         .filter(lesson_count__gt=0)
         .order_by("title")
@@ -151,6 +233,8 @@ def courses_with_progress(learner) -> list[tuple[Course, CourseProgress]]:
                 completed=course.completed_count,
                 total=course.lesson_count,
                 started=course.started_count > 0,
+                final_required=course.has_final,
+                final_passed=course.final_passed,
             ),
         )
         for course in courses

@@ -6,8 +6,9 @@ from django.views.decorators.http import require_POST
 
 from lessons.models import Lesson, ProgressState
 from lessons.services import (
-    LessonUnavailable,
+    LessonError,
     complete_lesson,
+    final_assessment_for,
     lessons_with_state,
     progress_from_lessons,
     start_lesson,
@@ -26,22 +27,24 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
     lesson = _published_lesson(course_slug, lesson_slug)
     lessons = lessons_with_state(request.user, lesson.course)
     index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
-    if lessons[index].state == ProgressState.NOT_STARTED:
-        lessons[index].state = ProgressState(start_lesson(request.user, lesson).state)
-    for item in lessons:
-        item.course = lesson.course  # for get_absolute_url without a query
+    current = lessons[index]
+    if current.state == ProgressState.NOT_STARTED:
+        current.state = ProgressState(start_lesson(request.user, lesson).state)
+    final = final_assessment_for(request.user, lesson.course)
     return render(
         request,
         "lessons/lesson_detail.html",
         {
             "course": lesson.course,
             "lesson": lesson,
-            "state": lessons[index].state,
+            "current": current,
+            "state": current.state,
             "number": index + 1,
             "lessons": lessons,
             "previous_lesson": lessons[index - 1] if index > 0 else None,
             "next_lesson": lessons[index + 1] if index + 1 < len(lessons) else None,
-            "progress": progress_from_lessons(lessons),
+            "final": final,
+            "progress": progress_from_lessons(lessons, final),
         },
     )
 
@@ -51,20 +54,27 @@ def mark_complete(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
     lesson = _published_lesson(course_slug, lesson_slug)
     try:
         complete_lesson(request.user, lesson)
-    except LessonUnavailable as exc:
+    except LessonError as exc:
         messages.error(request, str(exc))
-        return redirect(lesson.course)
-    lessons = lessons_with_state(request.user, lesson.course)
-    progress = progress_from_lessons(lessons)
+        return redirect(lesson)
+    return redirect(next_step_after(request, lesson))
+
+
+def next_step_after(request: HttpRequest, lesson: Lesson) -> str:
+    """Where a learner goes after finishing a lesson: the next lesson, the final
+    assessment, "Course complete", or back to the first unfinished lesson."""
+    course = lesson.course
+    lessons = lessons_with_state(request.user, course)
+    final = final_assessment_for(request.user, course)
+    progress = progress_from_lessons(lessons, final)
     if progress.state == ProgressState.COMPLETED:
-        return redirect("courses:complete", lesson.course.slug)
-    index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
-    if index + 1 < len(lessons):
-        following = lessons[index + 1]
-        following.course = lesson.course
-        return redirect(following)
+        return reverse("courses:complete", args=[course.slug])
+    later = [item for item in lessons if item.position > lesson.position]
+    if later:
+        return reverse("lessons:detail", args=[course.slug, later[0].slug])
+    if progress.awaiting_final:
+        return final.get_absolute_url()
     messages.info(
-        request,
-        f"You have {progress.remaining} of {progress.total} lessons still to finish.",
+        request, f"You have {progress.remaining} of {progress.total} lessons still to finish."
     )
-    return redirect(reverse("courses:continue", args=[lesson.course.slug]))
+    return reverse("courses:continue", args=[course.slug])

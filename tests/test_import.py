@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 from courses.models import Course
 from courses.services import import_content
 from lessons.models import Lesson, LessonProgress, ProgressState
-from lessons.services import complete_lesson, start_lesson
+from lessons.services import record_lesson_completion, start_lesson
+from quizzes.models import Choice, Question, Quiz
 
 
 @pytest.fixture
@@ -31,6 +32,9 @@ def snapshot() -> list:
         list(Course.objects.order_by("pk").values()),
         list(Lesson.objects.order_by("pk").values()),
         list(LessonProgress.objects.order_by("pk").values()),
+        list(Quiz.objects.order_by("pk").values()),
+        list(Question.objects.order_by("pk").values()),
+        list(Choice.objects.order_by("pk").values()),
     ]
 
 
@@ -75,7 +79,7 @@ def test_edited_lesson_is_updated_in_place(db, content, course_dir):
 def test_reordering_and_retitling_keeps_progress(db, content, course_dir, learner):
     import_content(content)
     lesson = Lesson.objects.get(slug="internal-customers")
-    complete_lesson(learner, lesson)
+    record_lesson_completion(learner, lesson)
     (course_dir / "03-internal-customers.md").rename(course_dir / "09-internal-customers.md")
     path = course_dir / "09-internal-customers.md"
     path.write_text(path.read_text().replace("title: Internal customers", "title: Colleagues"))
@@ -123,7 +127,7 @@ def test_bad_file_changes_nothing_in_the_database(
     db, content, course_dir, learner, name, content_bytes
 ):
     import_content(content)
-    complete_lesson(learner, Lesson.objects.get(slug="what-is-a-customer"))
+    record_lesson_completion(learner, Lesson.objects.get(slug="what-is-a-customer"))
     path = course_dir / "01-what-is-a-customer.md"
     path.write_text(path.read_text().replace("What is a customer?", "Changed title"))
     (course_dir / name).write_bytes(content_bytes)
@@ -149,7 +153,7 @@ def test_command_reports_what_it_did(db, content, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out == [
         "who-is-your-customer: course created; lessons: 7 created, 0 updated, 0 unchanged, "
-        "0 retired",
+        "0 retired; quizzes: 55 changes",
         "who-is-your-customer: course unchanged; lessons: 0 created, 0 updated, 7 unchanged, "
-        "0 retired",
+        "0 retired; quizzes: unchanged",
     ]

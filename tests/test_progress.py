@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from lessons.models import LessonProgress, ProgressState
 from lessons.services import (
-    LessonUnavailable,
+    LessonError,
     complete_lesson,
     courses_with_progress,
     lesson_to_continue,
@@ -61,9 +61,9 @@ def test_retired_lessons_cannot_be_started_or_completed(learner, course):
     lesson = course.lessons.first()
     lesson.retired_at = timezone.now()
     lesson.save()
-    with pytest.raises(LessonUnavailable):
+    with pytest.raises(LessonError):
         start_lesson(learner, lesson)
-    with pytest.raises(LessonUnavailable):
+    with pytest.raises(LessonError):
         complete_lesson(learner, lesson)
 
 

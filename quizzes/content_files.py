@@ -1,0 +1,237 @@
+"""The ``quiz:`` key of a lesson's or course's front matter: read and validate it.
+
+A lesson's quiz sits in its lesson file; a course's final assessment in course.md.
+Errors name the file, the question number and the line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from courses.content_errors import ContentError
+
+SINGLE, MULTIPLE, TRUE_FALSE, SHORT = "single", "multiple", "true_false", "short"
+QUESTION_TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT)
+QUIZ_KEYS = {"pass_mark", "max_attempts", "shuffle", "questions"}
+COMMON_KEYS = {"id", "type", "prompt", "explanation"}
+KEYS_BY_TYPE = {
+    SINGLE: COMMON_KEYS | {"choices"},
+    MULTIPLE: COMMON_KEYS | {"choices"},
+    TRUE_FALSE: COMMON_KEYS | {"answer"},
+    SHORT: COMMON_KEYS | {"accept"},
+}
+CHOICE_KEYS = {"text", "correct", "feedback"}
+QUESTION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DEFAULT_PASS_MARK = 80
+
+
+@dataclass(frozen=True)
+class ChoiceSource:
+    text: str
+    correct: bool
+    feedback: str = ""
+
+
+@dataclass(frozen=True)
+class QuestionSource:
+    key: str  # stable identity: the question's `id`, or "q<number>" without one
+    type: str
+    prompt: str
+    explanation: str
+    choices: list[ChoiceSource] = field(default_factory=list)  # true_false: True, False
+    accept: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class QuizSource:
+    pass_mark: int
+    max_attempts: int
+    shuffle: bool
+    questions: list[QuestionSource]
+
+
+class _Reader:
+    def __init__(self, path: Path, lines: dict[tuple, int], errors: list[ContentError]):
+        self.path, self.lines, self.errors = path, lines, errors
+        self.failed = False
+
+    def error(self, message: str, at: tuple) -> None:
+        # The line of the nearest enclosing node that has one.
+        line = next(
+            (self.lines[at[:n]] for n in range(len(at), 0, -1) if at[:n] in self.lines), None
+        )
+        self.errors.append(ContentError(self.path, message, line))
+        self.failed = True
+
+    def unknown_keys(self, data: dict, allowed: set[str], at: tuple, what: str) -> None:
+        for key in data:
+            if key not in allowed:
+                self.error(
+                    f"{what}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))})",
+                    (*at, key),
+                )
+
+    def text(self, data: dict, key: str, at: tuple, what: str, required: bool) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.error(f"{what}: '{key}' is missing", at)
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.error(f"{what}: '{key}' must be text", (*at, key))
+            return ""
+        text = str(value).strip()
+        if required and not text:
+            self.error(f"{what}: '{key}' is empty", (*at, key))
+        return text
+
+    def whole_number(
+        self, data: dict, key: str, default: int, low: int, high: int | None, at: tuple
+    ) -> int:
+        value = data.get(key, default)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or value < low
+            or (high is not None and value > high)
+        ):
+            limits = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            self.error(f"quiz: '{key}' must be a whole number {limits}", (*at, key))
+            return default
+        return value
+
+
+def read_quiz(
+    path: Path, data: Any, lines: dict[tuple, int], errors: list[ContentError]
+) -> QuizSource | None:
+    """Validate one ``quiz:`` mapping; append every problem to ``errors``."""
+    reader = _Reader(path, lines, errors)
+    at = ("quiz",)
+    if not isinstance(data, dict):
+        reader.error(
+            "quiz: must be a mapping with 'questions' (and optionally pass_mark, "
+            "max_attempts, shuffle)",
+            at,
+        )
+        return None
+    reader.unknown_keys(data, QUIZ_KEYS, at, "quiz")
+    pass_mark = reader.whole_number(data, "pass_mark", DEFAULT_PASS_MARK, 0, 100, at)
+    max_attempts = reader.whole_number(data, "max_attempts", 0, 0, None, at)
+    shuffle = data.get("shuffle", False)
+    if not isinstance(shuffle, bool):
+        reader.error("quiz: 'shuffle' must be true or false", (*at, "shuffle"))
+
+    raw_questions = data.get("questions")
+    if not isinstance(raw_questions, list) or not raw_questions:
+        reader.error("quiz: 'questions' must be a list of at least one question", at)
+        return None
+    questions = []
+    seen_keys: dict[str, int] = {}
+    for index, raw in enumerate(raw_questions):
+        question = _read_question(reader, raw, index, (*at, "questions", index))
+        if question is None:
+            continue
+        if question.key in seen_keys:
+            reader.error(
+                f"quiz question {index + 1}: id '{question.key}' is also used by question "
+                f"{seen_keys[question.key] + 1}",
+                (*at, "questions", index, "id"),
+            )
+        seen_keys.setdefault(question.key, index)
+        questions.append(question)
+    if reader.failed:
+        return None
+    return QuizSource(pass_mark, max_attempts, bool(shuffle), questions)
+
+
+def _read_question(reader: _Reader, raw: Any, index: int, at: tuple) -> QuestionSource | None:
+    what = f"quiz question {index + 1}"
+    if not isinstance(raw, dict):
+        reader.error(f"{what}: must be a mapping with type, prompt and explanation", at)
+        return None
+    kind = raw.get("type")
+    if kind not in QUESTION_TYPES:
+        reader.error(
+            f"{what}: unknown type {kind!r} (use one of: {', '.join(QUESTION_TYPES)})",
+            (*at, "type"),
+        )
+        return None
+    reader.unknown_keys(raw, KEYS_BY_TYPE[kind], at, what)
+    key = raw.get("id", f"q{index + 1}")
+    if not isinstance(key, str) or not QUESTION_ID.match(key):
+        reader.error(f"{what}: 'id' must be a lower-case slug such as 'sister-branch'", (*at, "id"))
+    prompt = reader.text(raw, "prompt", at, what, required=True)
+    explanation = reader.text(raw, "explanation", at, what, required=False)
+
+    choices: list[ChoiceSource] = []
+    accept: list[str] = []
+    if kind in (SINGLE, MULTIPLE):
+        choices = _read_choices(reader, raw.get("choices"), kind, what, at)
+    elif kind == TRUE_FALSE:
+        answer = raw.get("answer")
+        if not isinstance(answer, bool):
+            reader.error(
+                f"{what}: a true_false question needs 'answer: true' or 'answer: false'",
+                (*at, "answer") if "answer" in raw else at,
+            )
+        choices = [ChoiceSource("True", answer is True), ChoiceSource("False", answer is False)]
+    else:
+        raw_accept = raw.get("accept")
+        if isinstance(raw_accept, str | int | float) and not isinstance(raw_accept, bool):
+            raw_accept = [raw_accept]
+        if (
+            not isinstance(raw_accept, list)
+            or not raw_accept
+            or not all(isinstance(a, str | int | float) and str(a).strip() for a in raw_accept)
+        ):
+            reader.error(
+                f"{what}: a short question needs 'accept', a list of accepted answers",
+                (*at, "accept") if "accept" in raw else at,
+            )
+        else:
+            accept = [str(a).strip() for a in raw_accept]
+    return QuestionSource(str(key), kind, prompt, explanation, choices, accept)
+
+
+def _read_choices(reader: _Reader, raw: Any, kind: str, what: str, at: tuple) -> list[ChoiceSource]:
+    if not isinstance(raw, list) or len(raw) < 2:
+        reader.error(
+            f"{what}: a {kind} question needs 'choices', a list of at least two", (*at, "choices")
+        )
+        return []
+    choices = []
+    for number, item in enumerate(raw, start=1):
+        item_at = (*at, "choices", number - 1)
+        if not isinstance(item, dict):
+            reader.error(
+                f"{what}, choice {number}: must be a mapping with text and correct", item_at
+            )
+            continue
+        reader.unknown_keys(item, CHOICE_KEYS, item_at, f"{what}, choice {number}")
+        text = reader.text(item, "text", item_at, f"{what}, choice {number}", required=True)
+        correct = item.get("correct", False)
+        if not isinstance(correct, bool):
+            reader.error(
+                f"{what}, choice {number}: 'correct' must be true or false", (*item_at, "correct")
+            )
+        feedback = reader.text(
+            item, "feedback", item_at, f"{what}, choice {number}", required=False
+        )
+        choices.append(ChoiceSource(text, correct is True, feedback))
+    correct_count = sum(choice.correct for choice in choices)
+    if kind == SINGLE and correct_count != 1:
+        reader.error(
+            f"{what}: a single question needs exactly one correct choice (found {correct_count})",
+            (*at, "choices"),
+        )
+    if kind == MULTIPLE and correct_count < 1:
+        reader.error(
+            f"{what}: a multiple question needs at least one correct choice", (*at, "choices")
+        )
+    texts = [choice.text for choice in choices]
+    if len(set(texts)) != len(texts):
+        reader.error(f"{what}: two choices have the same text", (*at, "choices"))
+    return choices

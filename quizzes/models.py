@@ -1,0 +1,216 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class QuestionType(models.TextChoices):
+    SINGLE = "single", "Single choice"
+    MULTIPLE = "multiple", "Multiple choice (select all that apply)"
+    TRUE_FALSE = "true_false", "True or false"
+    SHORT = "short", "Short answer"
+
+
+class QuizQuerySet(models.QuerySet):
+    def published(self) -> "QuizQuerySet":
+        return self.filter(retired_at__isnull=True)
+
+
+class Quiz(models.Model):
+    """A lesson's quiz, or a course's final assessment: exactly one of the two."""
+
+    lesson = models.OneToOneField(
+        "lessons.Lesson", null=True, blank=True, on_delete=models.CASCADE, related_name="quiz"
+    )
+    course = models.OneToOneField(
+        "courses.Course",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="final_assessment",
+    )
+    pass_mark = models.PositiveSmallIntegerField(default=80, help_text="Percent needed to pass.")
+    max_attempts = models.PositiveSmallIntegerField(default=0, help_text="0 means unlimited.")
+    shuffle = models.BooleanField(
+        default=False, help_text="Shuffle questions and choices (fixed for each attempt)."
+    )
+    retired_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when removed from the content: attempts kept."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QuizQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "quizzes"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lesson__isnull=False, course__isnull=True)
+                | Q(lesson__isnull=True, course__isnull=False),
+                name="quiz_belongs_to_a_lesson_or_a_course",
+            ),
+            models.CheckConstraint(
+                condition=Q(pass_mark__lte=100), name="quiz_pass_mark_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("quizzes:take", args=[self.pk])
+
+    @property
+    def is_final_assessment(self) -> bool:
+        return self.course_id is not None
+
+    @property
+    def title(self) -> str:
+        if self.is_final_assessment:
+            return f"Final assessment: {self.course.title}"
+        return f"Quiz: {self.lesson.title}"
+
+    @property
+    def owning_course(self):
+        return self.course if self.is_final_assessment else self.lesson.course
+
+    def attempts_label(self, used: int) -> str:
+        """ "2 of 3 attempts used", or "2 attempts" when unlimited."""
+        if self.max_attempts:
+            return f"{used} of {self.max_attempts} attempts used"
+        return f"{used} attempt{'s' if used != 1 else ''}"
+
+    def has_attempts_left(self, used: int) -> bool:
+        return not self.max_attempts or used < self.max_attempts
+
+
+class QuestionQuerySet(models.QuerySet):
+    def published(self) -> "QuestionQuerySet":
+        return self.filter(retired_at__isnull=True)
+
+
+class Question(models.Model):
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(
+        max_length=100, help_text="Stable identity in the quiz: the question's id in the content."
+    )
+    position = models.PositiveIntegerField()
+    type = models.CharField(max_length=20, choices=QuestionType.choices)
+    prompt = models.TextField()
+    explanation = models.TextField(blank=True, help_text="Shown after the answer is submitted.")
+    accepted_answers = models.JSONField(
+        default=list, blank=True, help_text="Short answers: the accepted answers (a list)."
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["quiz", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "key"], name="unique_question_key_per_quiz"),
+        ]
+
+    def __str__(self) -> str:
+        return self.prompt[:80]
+
+    @property
+    def uses_choices(self) -> bool:
+        return self.type != QuestionType.SHORT
+
+    @property
+    def allows_several(self) -> bool:
+        return self.type == QuestionType.MULTIPLE
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveIntegerField()
+    text = models.CharField(max_length=500)
+    is_correct = models.BooleanField(default=False)
+    feedback = models.TextField(blank=True, help_text="Shown to a learner who picked it.")
+
+    class Meta:
+        ordering = ["question", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Attempt(models.Model):
+    """One try at a quiz. Opened when the form is shown, graded once when submitted."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    # PROTECT: attempts are a record of learners' work; quizzes are retired, not deleted.
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Display order for this attempt ({question id: [choice ids]}), so a reload keeps it.
+    order = models.JSONField(default=dict, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["quiz", "learner", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "quiz", "number"], name="unique_attempt_number"
+            ),
+            # At most one attempt in progress per learner and quiz.
+            models.UniqueConstraint(
+                fields=["learner", "quiz"],
+                condition=Q(submitted_at__isnull=True),
+                name="one_open_attempt_per_quiz",
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="attempt_number_positive"),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True, score__isnull=True, passed__isnull=True)
+                | Q(
+                    submitted_at__isnull=False,
+                    score__isnull=False,
+                    max_score__isnull=False,
+                    percent__isnull=False,
+                    passed__isnull=False,
+                ),
+                name="attempt_graded_when_submitted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.quiz} · attempt {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("quizzes:result", args=[self.pk])
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class Answer(models.Model):
+    """What a learner answered, stored with what it answered, so later edits to the quiz
+    never change a recorded result."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    position = models.PositiveIntegerField()
+    choice_ids = models.JSONField(default=list, blank=True)
+    text = models.CharField(max_length=500, blank=True)
+    is_correct = models.BooleanField()
+    prompt = models.TextField()
+    given = models.TextField(help_text="The answer as the learner saw it.")
+    expected = models.TextField(help_text="The correct answer when it was graded.")
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="one_answer_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt} · {self.question_id}"

@@ -34,3 +34,69 @@ def make_lesson(course: Course, position: int, **fields) -> Lesson:
     fields.setdefault("title", f"Lesson title {position}")
     fields.setdefault("body_markdown", f"## Part {position}\n\nSome text.")
     return Lesson.objects.create(course=course, position=position, **fields)
+
+
+def make_quiz(lesson=None, course=None, questions: list[dict] | None = None, **settings):
+    """A quiz with, by default, one question of each type; each spec is a dict of
+    Question fields plus ``choices``: [(text, is_correct), ...]."""
+    from quizzes.models import Choice, Question, Quiz
+
+    quiz = Quiz.objects.create(lesson=lesson, course=course, **settings)
+    for position, spec in enumerate(questions or default_questions(), start=1):
+        spec = dict(spec)
+        choices = spec.pop("choices", [])
+        spec.setdefault("key", f"q{position}")
+        spec.setdefault("explanation", f"Explanation {position}.")
+        question = Question.objects.create(quiz=quiz, position=position, **spec)
+        for index, (text, correct) in enumerate(choices, start=1):
+            Choice.objects.create(
+                question=question,
+                position=index,
+                text=text,
+                is_correct=correct,
+                feedback=f"Feedback for {text}.",
+            )
+    return quiz
+
+
+def default_questions() -> list[dict]:
+    return [
+        {
+            "type": "single",
+            "prompt": "Pick the colleague.",
+            "choices": [("The colleague", True), ("The supplier", False), ("Nobody", False)],
+        },
+        {
+            "type": "multiple",
+            "prompt": "Pick the people inside the company.",
+            "choices": [("Your boss", True), ("Payroll", True), ("A shopper", False)],
+        },
+        {
+            "type": "true_false",
+            "prompt": "Customers are people.",
+            "choices": [("True", True), ("False", False)],
+        },
+        {
+            "type": "short",
+            "prompt": "Who is a colleague to you?",
+            "accepted_answers": ["internal customer", "an internal customer"],
+        },
+    ]
+
+
+def answer_sheet(quiz, attempt, correct: bool | int = True) -> dict:
+    """POST data answering every question; ``correct`` may be a number of questions
+    to answer right (the rest wrong)."""
+    data = {"attempt": str(attempt.pk)}
+    right = len(list(quiz.questions.all())) if correct is True else int(correct)
+    for index, question in enumerate(quiz.questions.filter(retired_at__isnull=True)):
+        key = f"question-{question.pk}"
+        good = index < right
+        if question.type == "short":
+            data[key] = question.accepted_answers[0] if good else "no idea"
+        elif question.type == "multiple":
+            chosen = question.choices.filter(is_correct=good)
+            data[key] = [str(choice.pk) for choice in chosen]
+        else:
+            data[key] = str(question.choices.get(is_correct=good).pk)
+    return data

@@ -7,8 +7,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
-from lessons.services import complete_lesson
+from lessons.services import record_lesson_completion
+from quizzes.models import Attempt
+from tests.factories import make_quiz
 
 pytestmark = pytest.mark.django_db
 
@@ -16,10 +19,24 @@ ROLES = ["anonymous", "learner", "second_learner", "trainer", "admin_user"]
 
 
 @pytest.fixture
-def pages(course):
-    """Every learner-facing GET page, with real arguments."""
+def pages(course, learner):
+    """Every learner-facing GET page, with real arguments (the attempt is the learner's)."""
     lesson = course.lessons.first()
+    quiz = make_quiz(lesson=course.lessons.last())
+    attempt = Attempt.objects.create(
+        learner=learner,
+        quiz=quiz,
+        number=1,
+        submitted_at=timezone.now(),
+        score=0,
+        max_score=4,
+        percent=0,
+        passed=False,
+    )
     return {
+        "quizzes:take": reverse("quizzes:take", args=[quiz.pk]),
+        "quizzes:result": attempt.get_absolute_url(),
+        "quizzes:my_results": reverse("quizzes:my_results"),
         "courses:my_learning": reverse("courses:my_learning"),
         "courses:detail": course.get_absolute_url(),
         "courses:continue": reverse("courses:continue", args=[course.slug]),
@@ -31,7 +48,7 @@ def pages(course):
 
 def app_url_names() -> set[str]:
     names = set()
-    for namespace in ("courses", "lessons"):
+    for namespace in ("courses", "lessons", "quizzes"):
         _prefix, resolver = get_resolver().namespace_dict[namespace]
         names |= {f"{namespace}:{name}" for name in resolver.reverse_dict if isinstance(name, str)}
     return names
@@ -46,19 +63,22 @@ def test_the_page_list_covers_every_url(pages):
 def test_every_page_answers_without_error_for_every_role(request, client, pages, role):
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role))
-    for url in pages.values():
+    for name, url in pages.items():
         response = client.get(url, follow=True)
-        assert response.status_code == 200, (role, url)
+        if name == "quizzes:result" and role not in ("learner", "anonymous"):
+            assert response.status_code == 404, (role, url)  # someone else's attempt
+        else:
+            assert response.status_code == 200, (role, url)
 
 
 @pytest.mark.parametrize("role", ["learner", "admin_user"])
-def test_every_page_has_exactly_one_h1(request, client, pages, course, role):
+def test_every_page_has_exactly_one_h1(request, client, pages, course, learner, role):
     user = request.getfixturevalue(role)
     client.force_login(user)
     for lesson in course.lessons.all():
-        complete_lesson(user, lesson)  # so the course-complete page renders itself
+        record_lesson_completion(user, lesson)  # so the course-complete page renders itself
     for name, url in pages.items():
-        if name in {"courses:continue", "login"}:
+        if name in {"courses:continue", "login"} or (name == "quizzes:result" and user != learner):
             continue
         html = client.get(url).content.decode()
         assert len(re.findall(r"<h1[\s>]", html)) == 1, url

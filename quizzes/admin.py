@@ -1,0 +1,77 @@
+from django.contrib import admin
+
+from quizzes.models import Answer, Attempt, Choice, Question, Quiz
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    fields = ["position", "key", "type", "prompt", "retired_at"]
+    extra = 0
+    show_change_link = True
+    ordering = ["position"]
+
+
+@admin.register(Quiz)
+class QuizAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "pass_mark", "max_attempts", "shuffle", "retired_at"]
+    list_select_related = ["lesson__course", "course"]
+    list_filter = ["shuffle"]
+    search_fields = ["lesson__title", "course__title"]
+    raw_id_fields = ["lesson", "course"]
+    inlines = [QuestionInline]
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    fields = ["position", "text", "is_correct", "feedback"]
+    extra = 0
+    ordering = ["position"]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "type", "quiz", "position", "retired_at"]
+    list_filter = ["type"]
+    list_select_related = ["quiz__lesson__course", "quiz__course"]
+    search_fields = ["prompt", "key"]
+    inlines = [ChoiceInline]
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    fields = ["position", "prompt", "given", "expected", "is_correct"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    """Attempts are records of learners' work: readable, never edited here."""
+
+    list_display = [
+        "learner",
+        "quiz",
+        "number",
+        "score",
+        "max_score",
+        "percent",
+        "passed",
+        "submitted_at",
+    ]
+    list_filter = ["passed"]
+    list_select_related = ["learner", "quiz__lesson__course", "quiz__course"]
+    search_fields = ["learner__username"]
+    inlines = [AnswerInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -56,11 +56,41 @@ def build():
     return learner, courses
 
 
+def build_quizzes(learner, courses):
+    """A 5-question quiz with 1 attempt and a 50-question quiz with 10 attempts."""
+    from django.http import QueryDict
+
+    from quizzes.services import open_attempt, quiz_status, submit_attempt
+    from tests.factories import answer_sheet, make_quiz
+
+    quizzes = {}
+    for size, attempts, (_course, lessons) in ((5, 1, courses[7]), (50, 10, courses[70])):
+        questions = [
+            {
+                "type": "single",
+                "prompt": f"Question {n}?",
+                "choices": [("Yes", True), ("No", False)],
+            }
+            for n in range(size)
+        ]
+        quiz = make_quiz(lesson=lessons[-1], questions=questions, max_attempts=0)
+        for _ in range(attempts):
+            attempt = open_attempt(learner, quiz, quiz_status(learner, quiz).used)
+            data = QueryDict(mutable=True)
+            for key, value in answer_sheet(quiz, attempt, correct=size // 2).items():
+                data.setlist(key, value if isinstance(value, list) else [value])
+            last = submit_attempt(learner, quiz, attempt.pk, data)
+        open_attempt(learner, quiz, attempts)  # the form shows an open attempt
+        quizzes[size] = (quiz, last)
+    return quizzes
+
+
 def main() -> None:
     setup_test_environment()
     settings.DEBUG = False
     call_command("migrate", verbosity=0)
     learner, courses = build()
+    quizzes = build_quizzes(learner, courses)
     anonymous, client = Client(), Client()
     client.force_login(learner)
 
@@ -72,6 +102,10 @@ def main() -> None:
     for size, (course, lessons) in courses.items():
         cases[f"course page, {size} lessons"] = get(client, course.get_absolute_url())
         cases[f"lesson page, {size} lessons"] = get(client, lessons[size // 2].get_absolute_url())
+    for size, (quiz, attempt) in quizzes.items():
+        cases[f"quiz page, {size} questions"] = get(client, quiz.get_absolute_url())
+        cases[f"quiz result, {size} questions"] = get(client, attempt.get_absolute_url())
+    cases["My results, 11 attempts"] = get(client, reverse("quizzes:my_results"))
     course, lessons = courses[7]
     complete_url = reverse("lessons:complete", args=[course.slug, lessons[0].slug])
     cases["mark complete (already done), 7 lessons"] = lambda: client.post(complete_url)

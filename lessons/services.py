@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -108,59 +108,59 @@ def record_lesson_completion(learner, lesson: Lesson) -> LessonProgress:
     return progress
 
 
-def _attempts_of(learner, quiz_ref):
-    return Attempt.objects.filter(learner=learner, quiz=quiz_ref, submitted_at__isnull=False)
-
-
 def lessons_with_state(learner, course: Course) -> list[Lesson]:
     """The course's published lessons in order, each with, for this learner:
-    ``state`` (a ProgressState), and for a lesson with a quiz ``quiz_id``,
-    ``quiz_best`` (best percent or None) and ``quiz_attempts``.
+    ``state`` (a ProgressState), and ``quiz_id``, ``quiz_best`` (best percent or
+    None) and ``quiz_attempts`` (0 for a lesson without a quiz).
 
-    One query, whatever the number of lessons; the bodies are left out.
+    Four small indexed queries whatever the number of lessons or learners,
+    merged here: simple queries cost far less to build than one query of
+    correlated subqueries, and each reads only this learner's rows.
     """
-    quiz = Quiz.objects.published().filter(lesson=OuterRef("pk"))
-    attempts = (
-        Attempt.objects.filter(
-            learner=learner,
-            quiz__lesson=OuterRef("pk"),
-            quiz__retired_at__isnull=True,
-            submitted_at__isnull=False,
-        )
-        .order_by()
-        .values("quiz")
-    )
     lessons = list(
         Lesson.objects.published()
         .filter(course=course)
-        .with_state_for(learner)
-        .annotate(
-            quiz_id=Subquery(quiz.values("pk")[:1]),
-            quiz_best=Subquery(attempts.annotate(best=Max("percent")).values("best")),
-            quiz_attempts=Coalesce(Subquery(attempts.annotate(n=Count("pk")).values("n")), 0),
-        )
         .defer("body_markdown", "body_html")
         .order_by("position", "id")
     )
+    states = dict(
+        LessonProgress.objects.filter(learner=learner, lesson__course=course).values_list(
+            "lesson_id", "state"
+        )
+    )
+    quiz_of_lesson = dict(
+        Quiz.objects.published().filter(lesson__course=course).values_list("lesson_id", "pk")
+    )
+    stats = _attempt_stats(learner, quiz_of_lesson.values())
     for lesson in lessons:
-        lesson.state = ProgressState(lesson.state)  # so templates can show state.label
+        lesson.state = ProgressState(states.get(lesson.pk, ProgressState.NOT_STARTED))
+        lesson.quiz_id = quiz_of_lesson.get(lesson.pk)
+        lesson.quiz_best, lesson.quiz_attempts, _passed = stats.get(lesson.quiz_id, (None, 0, 0))
     return lessons
+
+
+def _attempt_stats(learner, quiz_ids) -> dict[int, tuple[int | None, int, int]]:
+    """{quiz id: (best percent, attempts submitted, attempts passed)} for one learner."""
+    rows = (
+        Attempt.objects.filter(learner=learner, quiz__in=list(quiz_ids), submitted_at__isnull=False)
+        .order_by()
+        .values("quiz_id")
+        .annotate(best=Max("percent"), used=Count("pk"), passed=Count("pk", filter=Q(passed=True)))
+        .values_list("quiz_id", "best", "used", "passed")
+    )
+    return {quiz_id: (best, used, passed) for quiz_id, best, used, passed in rows}
 
 
 def final_assessment_for(learner, course: Course) -> Quiz | None:
     """The course's published final assessment with the learner's ``best``,
-    ``attempts_used`` and ``passed``; one query."""
-    attempts = _attempts_of(learner, OuterRef("pk")).order_by().values("quiz")
-    return (
-        Quiz.objects.published()
-        .filter(course=course)
-        .annotate(
-            best=Subquery(attempts.annotate(best=Max("percent")).values("best")),
-            attempts_used=Coalesce(Subquery(attempts.annotate(n=Count("pk")).values("n")), 0),
-            passed=Exists(_attempts_of(learner, OuterRef("pk")).filter(passed=True)),
+    ``attempts_used`` and ``passed``; two queries (one if there is none)."""
+    final = Quiz.objects.published().filter(course=course).first()
+    if final is not None:
+        final.best, final.attempts_used, passed = _attempt_stats(learner, [final.pk]).get(
+            final.pk, (None, 0, 0)
         )
-        .first()
-    )
+        final.passed = passed > 0
+    return final
 
 
 def progress_from_lessons(

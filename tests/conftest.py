@@ -14,6 +14,12 @@ from tests.factories import make_course, make_user  # noqa: E402
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    # PBKDF2 is slow on purpose; tests create many users and need no such protection.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     # Live-server request threads must not keep connections open, or PostgreSQL

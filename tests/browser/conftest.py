@@ -71,3 +71,17 @@ def has_sideways_scroll(page) -> bool:
     return page.evaluate(
         "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
     )
+
+
+def answer_quiz(page, quiz, correct: bool = True) -> None:
+    """Fill in the quiz form on the page: every answer right, or every answer wrong."""
+    for question in quiz.questions.filter(retired_at__isnull=True):
+        if question.type == "short":
+            page.locator(f"#answer-{question.pk}").fill(
+                question.accepted_answers[0].upper() if correct else "no idea"
+            )
+            continue
+        for choice in question.choices.filter(is_correct=correct):
+            page.locator(f"#choice-{choice.pk}").check()
+            if question.type != "multiple":
+                break

@@ -3,8 +3,14 @@ phone, in light and dark mode."""
 
 import pytest
 
-from lessons.services import complete_lesson, start_lesson
-from tests.browser.conftest import has_sideways_scroll, log_in, serious_axe_violations
+from lessons.services import record_lesson_completion, start_lesson
+from quizzes.models import Quiz
+from tests.browser.conftest import (
+    answer_quiz,
+    has_sideways_scroll,
+    log_in,
+    serious_axe_violations,
+)
 
 SETUPS = {
     "desktop-light": {"viewport": {"width": 1280, "height": 800}, "color_scheme": "light"},
@@ -17,7 +23,7 @@ SETUPS = {
 @pytest.mark.parametrize("setup", SETUPS)
 def test_pages_are_accessible_and_fit(browser, live_server, learner, sample_course, setup):
     lessons = list(sample_course.lessons.all())
-    complete_lesson(learner, lessons[0])
+    record_lesson_completion(learner, lessons[0])
     start_lesson(learner, lessons[1])
     context = browser.new_context(**SETUPS[setup])
     page = context.new_page()
@@ -42,8 +48,26 @@ def test_pages_are_accessible_and_fit(browser, live_server, learner, sample_cour
         if has_sideways_scroll(page):
             problems[name].append("the page scrolls sideways")
 
+    quiz = Quiz.objects.get(lesson=lessons[1])
+    page.goto(live_server.url + quiz.get_absolute_url())
+    problems["quiz"] = serious_axe_violations(page)
+    answer_quiz(page, quiz, correct=False)
+    page.get_by_role("button", name="Submit answers").click()
+    page.wait_for_url("**/quizzes/attempts/*/")
+    for name in ("quiz result", "my results"):
+        if name == "my results":
+            page.goto(live_server.url + "/results/")
+        problems[name] = serious_axe_violations(page)
+        if has_sideways_scroll(page):
+            problems[name].append("the page scrolls sideways")
+
     for lesson in lessons[1:]:
-        complete_lesson(learner, lesson)
+        record_lesson_completion(learner, lesson)
+    final = Quiz.objects.get(course=sample_course)
+    page.goto(live_server.url + final.get_absolute_url())
+    answer_quiz(page, final)
+    page.get_by_role("button", name="Submit answers").click()
+    page.wait_for_url("**/quizzes/attempts/*/")
     page.goto(live_server.url + f"/courses/{sample_course.slug}/complete/")
     assert page.get_by_role("heading", level=1).text_content() == "Course complete"
     problems["course complete"] = serious_axe_violations(page)

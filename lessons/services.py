@@ -92,8 +92,9 @@ def complete_lesson(learner, lesson: Lesson) -> LessonProgress:
     return record_lesson_completion(learner, lesson)
 
 
+@transaction.atomic
 def record_lesson_completion(learner, lesson: Lesson) -> LessonProgress:
-    """Mark the lesson completed for the learner, once. Call inside a transaction."""
+    """Mark the lesson completed for the learner, once (also used by quizzes)."""
     now = timezone.now()
     # The row lock serialises two racing requests; the unique constraint backs it up.
     progress, created = LessonProgress.objects.select_for_update().get_or_create(

@@ -40,7 +40,13 @@ def take_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
     return _render_quiz(request, quiz, status, attempt=attempt)
 
 
-def _render_quiz(request, quiz, status, *, attempt=None, locked="", missing=None, code=200):
+def _render_quiz(request, quiz, status, *, attempt=None, locked="", missing=None):
+    questions = questions_for(quiz, attempt) if attempt else []
+    given = missing.given if missing else {}
+    for question in questions:
+        # What the learner had answered, shown back when something was left blank.
+        question.given = given.get(question.pk)
+        question.unanswered = bool(missing) and question.pk in missing.unanswered
     return render(
         request,
         "quizzes/take.html",
@@ -49,12 +55,9 @@ def _render_quiz(request, quiz, status, *, attempt=None, locked="", missing=None
             "course": quiz.owning_course,
             "status": status,
             "attempt": attempt,
-            "questions": questions_for(quiz, attempt) if attempt else [],
+            "questions": questions,
             "locked": locked,
-            "unanswered": set(missing.unanswered) if missing else set(),
-            "given": missing.given if missing else {},
         },
-        status=code,
     )
 
 

@@ -23,7 +23,8 @@ LESSON_FILE = re.compile(r"^(?P<number>\d+)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FRONT_MATTER_FENCE = "---"
 
-COURSE_KEYS = {"title", "description", "quiz"}
+COURSE_KEYS = {"title", "description", "visibility", "quiz"}
+VISIBILITIES = ("open", "assigned")
 LESSON_KEYS = {"title", "minutes", "quiz"}
 MAX_TITLE_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 300
@@ -48,6 +49,7 @@ class CourseSource:
     description: str
     introduction: str
     lessons: list[LessonSource] = field(default_factory=list)
+    visibility: str = "open"
     final_assessment: QuizSource | None = None
 
 
@@ -101,6 +103,7 @@ def _read_course(folder: Path, errors: list[ContentError]) -> CourseSource | Non
 
     document = _read_document(course_path, errors)
     title = description = final_assessment = None
+    visibility = "open"
     if document:
         _check_keys(course_path, document, COURSE_KEYS, errors)
         title = _required_text(course_path, document, "title", MAX_TITLE_LENGTH, errors)
@@ -108,6 +111,15 @@ def _read_course(folder: Path, errors: list[ContentError]) -> CourseSource | Non
             course_path, document, "description", MAX_DESCRIPTION_LENGTH, errors
         )
         final_assessment = _quiz(course_path, document, errors)
+        visibility = document.front_matter.get("visibility", "open")
+        if visibility not in VISIBILITIES:
+            errors.append(
+                ContentError(
+                    course_path,
+                    f"'visibility' must be one of: {', '.join(VISIBILITIES)}",
+                    document.key_lines.get("visibility"),
+                )
+            )
 
     lessons = _read_lessons(folder, errors)
     if not lessons and not any(e.path.parent == folder for e in errors[first_error:]):
@@ -124,6 +136,7 @@ def _read_course(folder: Path, errors: list[ContentError]) -> CourseSource | Non
         introduction=document.body,
         lessons=lessons,
         final_assessment=final_assessment,
+        visibility=visibility,
     )
 
 

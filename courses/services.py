@@ -73,6 +73,7 @@ def import_course(source: CourseSource) -> CourseImportReport:
         "title": source.title,
         "description": source.description,
         "introduction_markdown": source.introduction,
+        "visibility": source.visibility,
     }
     if course is None:
         course = Course.objects.create(slug=source.slug, **course_fields)

@@ -1,8 +1,24 @@
-from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+import csv
+from urllib.parse import urlencode
 
-from courses.models import Course
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from courses.assignments import (
+    AssignmentError,
+    assign_course,
+    assigned_courses,
+    can_follow,
+    learners_followed_by,
+    teams_managed_by,
+)
+from courses.dashboard import SORTS, STATE_FILTERS, build_dashboard, export_rows
+from courses.forms import AssignmentForm
+from courses.models import Assignment, Course, Visibility
 from lessons.models import ProgressState
 from lessons.services import (
     courses_with_progress,
@@ -11,18 +27,41 @@ from lessons.services import (
     lessons_with_state,
     progress_from_lessons,
 )
+from quizzes.models import Attempt
 
 
 def my_learning(request: HttpRequest) -> HttpResponse:
+    """Assignments first (soonest due first), then other courses in progress."""
+    assigned = assigned_courses(request.user)
+    others = courses_with_progress(
+        request.user,
+        Course.objects.visible_to(request.user).exclude(pk__in=[a.course.pk for a in assigned]),
+    )
     return render(
         request,
         "courses/my_learning.html",
-        {"course_rows": courses_with_progress(request.user)},
+        {
+            "assigned": assigned,
+            "in_progress": [(course, progress) for course, progress in others if progress.started],
+        },
+    )
+
+
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """Open courses anyone may start, with the learner's progress in each."""
+    return render(
+        request,
+        "courses/catalogue.html",
+        {
+            "course_rows": courses_with_progress(
+                request.user, Course.objects.filter(visibility=Visibility.OPEN)
+            )
+        },
     )
 
 
 def _course_and_lessons(request: HttpRequest, course_slug: str):
-    course = get_object_or_404(Course, slug=course_slug)
+    course = get_object_or_404(Course.objects.visible_to(request.user), slug=course_slug)
     lessons = lessons_with_state(request.user, course)
     if not lessons:
         raise Http404("This course has no lessons yet.")
@@ -77,3 +116,150 @@ def course_complete(request: HttpRequest, course_slug: str) -> HttpResponse:
         "courses/course_complete.html",
         {"course": course, "lessons": lessons, "progress": progress, "final": final},
     )
+
+
+# Trainers ------------------------------------------------------------------------
+
+
+def _require_trainer(request: HttpRequest) -> None:
+    # 404, not 403: a learner gets no hint that these pages exist.
+    if not can_follow(request.user):
+        raise Http404("No such page.")
+
+
+def _dashboard_choice(request: HttpRequest):
+    """The team and course the dashboard (or export) is for, from ?team=&course=."""
+    _require_trainer(request)
+    teams = list(teams_managed_by(request.user))
+    team_id = request.GET.get("team", "")
+    if team_id:
+        team = next((t for t in teams if str(t.pk) == team_id), None)
+        if team is None:
+            raise Http404("No such team.")
+    else:
+        team = teams[0] if teams else None
+    courses = list(Course.objects.filter(lessons__retired_at__isnull=True).distinct())
+    slug = request.GET.get("course", "")
+    if slug:
+        course = next((c for c in courses if c.slug == slug), None)
+        if course is None:
+            raise Http404("No such course.")
+    else:
+        assigned = (
+            set(Assignment.objects.filter(team=team).values_list("course_id", flat=True))
+            if team
+            else set()
+        )
+        course = next((c for c in courses if c.pk in assigned), courses[0] if courses else None)
+    return teams, team, courses, course
+
+
+def trainer_dashboard(request: HttpRequest) -> HttpResponse:
+    teams, team, courses, course = _dashboard_choice(request)
+    dashboard = None
+    if team and course:
+        dashboard = build_dashboard(
+            team,
+            course,
+            state=request.GET.get("state", ""),
+            query=request.GET.get("q", "").strip(),
+            sort=request.GET.get("sort", "name"),
+            page=request.GET.get("page", 1),
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "courses/trainer/dashboard.html",
+        {
+            "teams": teams,
+            "team": team,
+            "courses": courses,
+            "course": course,
+            "dashboard": dashboard,
+            "states": STATE_FILTERS,
+            "sorts": SORTS,
+            "current": {
+                "state": request.GET.get("state", ""),
+                "q": request.GET.get("q", ""),
+                "sort": request.GET.get("sort", "name"),
+            },
+            "query_string": query.urlencode(),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def trainer_export(request: HttpRequest) -> StreamingHttpResponse:
+    _teams, team, _courses, course = _dashboard_choice(request)
+    if team is None or course is None:
+        raise Http404("Nothing to export.")
+    writer = csv.writer(_Echo())
+    rows = export_rows(
+        team,
+        course,
+        state=request.GET.get("state", ""),
+        query=request.GET.get("q", "").strip(),
+        sort=request.GET.get("sort", "name"),
+    )
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"{slugify(team.name)}-{course.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def trainer_learner(request: HttpRequest, user_id: int) -> HttpResponse:
+    _require_trainer(request)
+    learner = get_object_or_404(learners_followed_by(request.user), pk=user_id)
+    attempts = (
+        Attempt.objects.filter(learner=learner, submitted_at__isnull=False)
+        .select_related("quiz__lesson__course", "quiz__course")
+        .prefetch_related("answers")
+        .order_by("-submitted_at")
+    )
+    return render(
+        request,
+        "courses/trainer/learner.html",
+        {
+            "learner": learner,
+            "assigned": assigned_courses(learner),
+            "teams": learner.teams.filter(pk__in=teams_managed_by(request.user)),
+            "attempts": attempts,
+        },
+    )
+
+
+def trainer_assign(request: HttpRequest, course_slug: str) -> HttpResponse:
+    _require_trainer(request)
+    if not (request.user.is_superuser or request.user.has_perm("courses.add_assignment")):
+        raise Http404("No such page.")
+    course = get_object_or_404(Course, slug=course_slug)
+    form = AssignmentForm(request.POST or None, trainer=request.user, course=course)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = assign_course(
+                by=request.user,
+                course=course,
+                team=data["team"],
+                learners=data["learners"],
+                lessons=data["lessons"],
+                due_date=data["due_date"],
+                note=data["note"],
+            )
+        except AssignmentError as exc:
+            messages.error(request, str(exc))
+        else:
+            who = ", ".join(str(a.assignee) for a in created)
+            messages.success(request, f"Assigned “{course}” to {who}.")
+            query = {"course": course.slug}
+            if data["team"]:
+                query["team"] = data["team"].pk
+            return redirect(f"{reverse('courses:trainer_dashboard')}?{urlencode(query)}")
+    return render(request, "courses/trainer/assign.html", {"course": course, "form": form})

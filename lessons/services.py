@@ -195,25 +195,27 @@ def lesson_to_continue(lessons: Sequence[Lesson]) -> Lesson | None:
     return lessons[0] if lessons else None
 
 
-class _SubqueryCount(Subquery):
+class SubqueryCount(Subquery):
     template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
     output_field = IntegerField()
 
 
-def courses_with_progress(learner) -> list[tuple[Course, CourseProgress]]:
-    """Every course with published lessons, with the learner's progress, in one query."""
+def courses_with_progress(learner, courses=None) -> list[tuple[Course, CourseProgress]]:
+    """Courses (default: every course) with published lessons, with the learner's
+    progress, in one query."""
     published = Lesson.objects.published().filter(course=OuterRef("pk")).values("pk")
     progress = LessonProgress.objects.filter(
         learner=learner, lesson__course=OuterRef("pk"), lesson__retired_at__isnull=True
     )
     final = Quiz.objects.published().filter(course=OuterRef("pk"))
     courses = (
-        Course.objects.annotate(
-            lesson_count=Coalesce(_SubqueryCount(published), 0),
+        (Course.objects.all() if courses is None else courses)
+        .annotate(
+            lesson_count=Coalesce(SubqueryCount(published), 0),
             completed_count=Coalesce(
-                _SubqueryCount(progress.filter(state=ProgressState.COMPLETED).values("pk")), 0
+                SubqueryCount(progress.filter(state=ProgressState.COMPLETED).values("pk")), 0
             ),
-            started_count=Coalesce(_SubqueryCount(progress.values("pk")), 0),
+            started_count=Coalesce(SubqueryCount(progress.values("pk")), 0),
             has_final=Exists(final),
             final_passed=Exists(
                 Attempt.objects.filter(

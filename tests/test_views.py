@@ -54,11 +54,17 @@ def test_wrong_password_shows_an_error(client, learner):
     assert "Please enter a correct username and password" in response.content.decode()
 
 
-def test_my_learning_offers_start_for_a_new_course(learner_client, course):
-    text = page_text(learner_client.get(reverse("courses:my_learning")))
+def test_catalogue_offers_start_for_a_new_course(learner_client, course):
+    text = page_text(learner_client.get(reverse("courses:catalogue")))
     assert course.title in text
     assert "Not started" in text and "0% Complete" in text
     assert f'href="{reverse("courses:continue", args=[course.slug])}">Start' in text
+
+
+def test_my_learning_lists_courses_in_progress_only(learner_client, learner, course):
+    assert course.title not in page_text(learner_client.get(reverse("courses:my_learning")))
+    start_lesson(learner, course.lessons.first())
+    assert course.title in page_text(learner_client.get(reverse("courses:my_learning")))
 
 
 def test_my_learning_offers_continue_then_review(learner_client, learner, course):

@@ -1,0 +1,236 @@
+"""Assignments: who is asked to do what by when, and where each learner stands.
+
+- A trainer assigns a course (or chosen lessons of it) to a team they manage or
+  to learners in their teams; a superuser to anyone. One assignment per course
+  and team, and per course and learner (database constraints).
+- A learner's assignments are their own plus their teams' (a team assignment
+  covers people who join later). The same course assigned twice (a team and
+  individually) shows once, with the earlier due date.
+- An assignment is complete when its lessons are complete (a lesson with a
+  quiz is complete when the quiz is passed) and, for a whole course, its final
+  assessment is passed.
+- Due states use the site's time zone: "Due in 3 days", "Due tomorrow",
+  "Due today", "Overdue by 2 days", "Completed on 4 Dec".
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Min, Q, QuerySet
+from django.utils import timezone
+
+from courses.models import Assignment, Course, Team
+from lessons.models import Lesson, LessonProgress, ProgressState
+from lessons.services import CourseProgress, courses_with_progress, percent_complete
+from quizzes.models import Attempt
+
+User = get_user_model()
+
+
+class AssignmentError(Exception):
+    """Why an assignment cannot be made; views show it as a message."""
+
+
+def teams_managed_by(user) -> QuerySet[Team]:
+    if user.is_superuser:
+        return Team.objects.all()
+    return Team.objects.filter(trainers=user)
+
+
+def can_follow(user) -> bool:
+    """Trainers (with the dashboard permission) and superusers."""
+    return user.is_superuser or user.has_perm("courses.view_dashboard")
+
+
+def learners_followed_by(user) -> QuerySet:
+    """The learners a trainer may see: members of the teams they manage."""
+    if user.is_superuser:
+        return User.objects.filter(is_active=True)
+    return User.objects.filter(teams__trainers=user, is_active=True).distinct()
+
+
+@transaction.atomic
+def assign_course(
+    *,
+    by,
+    course: Course,
+    team: Team | None = None,
+    learners: Iterable = (),
+    lessons: Iterable[Lesson] = (),
+    due_date: datetime.date | None = None,
+    note: str = "",
+) -> list[Assignment]:
+    """Assign ``course`` (or ``lessons`` of it) to a team or to learners, once each."""
+    learners = list(learners)
+    lessons = list(lessons)
+    if not (by.is_superuser or by.has_perm("courses.add_assignment")):
+        raise AssignmentError("You cannot assign courses.")
+    if (team is None) == (not learners):
+        raise AssignmentError("Choose a team or one or more learners.")
+    if team is not None and not teams_managed_by(by).filter(pk=team.pk).exists():
+        raise AssignmentError("You can only assign to teams you manage.")
+    allowed = set(
+        learners_followed_by(by)
+        .filter(pk__in=[u.pk for u in learners])
+        .values_list("pk", flat=True)
+    )
+    if any(learner.pk not in allowed for learner in learners):
+        raise AssignmentError("You can only assign to learners in your teams.")
+    if any(lesson.course_id != course.pk or not lesson.is_published for lesson in lessons):
+        raise AssignmentError("Choose lessons of this course.")
+
+    targets = [{"team": team}] if team is not None else [{"learner": u} for u in learners]
+    for target in targets:
+        existing = Assignment.objects.filter(course=course, **target).first()
+        if existing is not None:
+            raise AssignmentError(
+                f"“{course}” is already assigned to {existing.assignee}"
+                + (f" (due {existing.due_date:%-d %b %Y})" if existing.due_date else "")
+                + ". Change that assignment instead."
+            )
+    created = []
+    try:
+        for target in targets:
+            assignment = Assignment.objects.create(
+                course=course, due_date=due_date, note=note, assigned_by=by, **target
+            )
+            assignment.lessons.set(lessons)
+            created.append(assignment)
+    except IntegrityError as exc:  # a second click or another trainer, at the same moment
+        raise AssignmentError(f"“{course}” is already assigned there.") from exc
+    return created
+
+
+def assignments_of(learner) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(Q(learner=learner) | Q(team__members=learner))
+
+
+def due_label(due_date: datetime.date | None, today: datetime.date) -> str:
+    if due_date is None:
+        return "No due date"
+    days = (due_date - today).days
+    if days > 1:
+        return f"Due in {days} days"
+    if days == 1:
+        return "Due tomorrow"
+    if days == 0:
+        return "Due today"
+    return f"Overdue by {-days} day{'s' if days != -1 else ''}"
+
+
+@dataclass
+class AssignedCourse:
+    """One assigned course as a learner sees it on "My learning"."""
+
+    course: Course
+    due_date: datetime.date | None
+    note: str
+    lesson_ids: set[int] | None  # None: the whole course
+    completed: int
+    total: int
+    progress: CourseProgress
+    completed_on: datetime.date | None
+    today: datetime.date
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_on is not None
+
+    @property
+    def percent(self) -> int:
+        return percent_complete(self.completed, self.total)
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_complete and self.due_date is not None and self.due_date < self.today
+
+    @property
+    def due_label(self) -> str:
+        if self.is_complete:
+            return f"Completed on {self.completed_on:%-d %b}"
+        return due_label(self.due_date, self.today)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.is_complete, self.due_date or datetime.date.max, self.course.title)
+
+
+def assigned_courses(learner, today: datetime.date | None = None) -> list[AssignedCourse]:
+    """The learner's assignments, soonest due first, completed last. Five queries."""
+    today = today or timezone.localdate()
+    assignments = list(assignments_of(learner).select_related("course").prefetch_related("lessons"))
+    if not assignments:
+        return []
+    merged: dict[int, list[Assignment]] = {}
+    for assignment in assignments:
+        merged.setdefault(assignment.course_id, []).append(assignment)
+    progress_by_course = {
+        course.pk: progress
+        for course, progress in courses_with_progress(
+            learner, Course.objects.filter(pk__in=list(merged))
+        )
+    }
+    done = dict(
+        LessonProgress.objects.filter(
+            learner=learner,
+            state=ProgressState.COMPLETED,
+            lesson__course__in=list(merged),
+            lesson__retired_at__isnull=True,
+        ).values_list("lesson_id", "completed_at")
+    )
+    published = {}
+    for lesson_id, course_id in (
+        Lesson.objects.published().filter(course__in=list(merged)).values_list("pk", "course_id")
+    ):
+        published.setdefault(course_id, set()).add(lesson_id)
+    final_passed_at = dict(
+        Attempt.objects.filter(
+            learner=learner,
+            passed=True,
+            quiz__course__in=list(merged),
+            quiz__retired_at__isnull=True,
+        )
+        .values("quiz__course")
+        .annotate(first=Min("submitted_at"))
+        .values_list("quiz__course", "first")
+    )
+
+    result = []
+    for course_id, group in merged.items():
+        progress = progress_by_course.get(course_id)
+        if progress is None:  # no published lessons yet
+            continue
+        subsets = [{lesson.pk for lesson in a.lessons.all()} for a in group]
+        # Any whole-course assignment wins; otherwise the union of the chosen lessons.
+        lesson_ids = None if any(not s for s in subsets) else set().union(*subsets)
+        required = (lesson_ids or published.get(course_id, set())) & published.get(course_id, set())
+        completed_dates = [done[pk] for pk in required if pk in done]
+        completed_on = None
+        if required and len(completed_dates) == len(required):
+            finished = max(completed_dates)
+            if lesson_ids is None and progress.final_required:
+                finished = final_passed_at.get(course_id) and max(
+                    finished, final_passed_at[course_id]
+                )
+            if finished:
+                completed_on = timezone.localdate(finished)
+        due_dates = [a.due_date for a in group if a.due_date]
+        result.append(
+            AssignedCourse(
+                course=group[0].course,
+                due_date=min(due_dates) if due_dates else None,
+                note="\n".join(a.note for a in group if a.note),
+                lesson_ids=lesson_ids,
+                completed=len(completed_dates),
+                total=len(required),
+                progress=progress,
+                completed_on=completed_on,
+                today=today,
+            )
+        )
+    return sorted(result, key=lambda item: item.sort_key)

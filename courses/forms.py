@@ -1,0 +1,52 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+
+from courses.assignments import learners_followed_by, teams_managed_by
+from lessons.models import Lesson
+
+
+class LearnerChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        name = obj.get_full_name()
+        return f"{name} ({obj.get_username()})" if name else obj.get_username()
+
+
+class AssignmentForm(forms.Form):
+    """Assign one course, or some of its lessons, to a team or to learners."""
+
+    team = forms.ModelChoiceField(queryset=None, required=False, empty_label="— no team —")
+    learners = LearnerChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Or choose people from your teams (Ctrl/Cmd-click for several).",
+    )
+    lessons = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to assign the whole course.",
+    )
+    due_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due date"
+    )
+    note = forms.CharField(
+        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, trainer, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams_managed_by(trainer)
+        self.fields["learners"].queryset = learners_followed_by(trainer).order_by(
+            "last_name", "first_name", "username"
+        )
+        self.fields["lessons"].queryset = Lesson.objects.published().filter(course=course)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Assign"))
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("team")) == bool(data.get("learners")):
+            raise forms.ValidationError("Choose a team, or one or more learners (not both).")
+        return data

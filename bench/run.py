@@ -35,7 +35,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "40"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 
 
 def build():
@@ -85,12 +85,48 @@ def build_quizzes(learner, courses):
     return quizzes
 
 
+def build_team(courses, size: int):
+    """A team of ``size`` on the 7-lesson course: a third done, a third started."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from courses.models import Assignment, Team
+    from lessons.models import LessonProgress
+
+    course, lessons = courses[7]
+    User = get_user_model()
+    User.objects.bulk_create(
+        User(username=f"member{n}", first_name=f"First{n}", last_name=f"Last{n % 97}")
+        for n in range(size)
+    )
+    members = list(User.objects.filter(username__startswith="member"))
+    team = Team.objects.create(name=f"Team of {size}")
+    team.members.add(*members)
+    Assignment.objects.create(course=course, team=team, due_date=timezone.localdate())
+    now = timezone.now()
+    rows = []
+    for index, member in enumerate(members):
+        for lesson in lessons[: (index % 3) * 3]:
+            rows.append(
+                LessonProgress(
+                    learner=member,
+                    lesson=lesson,
+                    state="completed",
+                    started_at=now,
+                    completed_at=now,
+                )
+            )
+    LessonProgress.objects.bulk_create(rows)
+    return team, course
+
+
 def main() -> None:
     setup_test_environment()
     settings.DEBUG = False
     call_command("migrate", verbosity=0)
     learner, courses = build()
     quizzes = build_quizzes(learner, courses)
+    team, team_course = build_team(courses, 2000)
     anonymous, client = Client(), Client()
     client.force_login(learner)
 
@@ -106,6 +142,26 @@ def main() -> None:
         cases[f"quiz page, {size} questions"] = get(client, quiz.get_absolute_url())
         cases[f"quiz result, {size} questions"] = get(client, attempt.get_absolute_url())
     cases["My results, 11 attempts"] = get(client, reverse("quizzes:my_results"))
+    admin = Client()
+    from tests.factories import make_user
+
+    admin.force_login(make_user("bench-admin", is_superuser=True, is_staff=True))
+    team_query = f"?team={team.pk}&course={team_course.slug}"
+    cases["dashboard, team of 2000, 7 lessons"] = get(
+        admin, reverse("courses:trainer_dashboard") + team_query
+    )
+    cases["dashboard sorted by progress, 2000"] = get(
+        admin, reverse("courses:trainer_dashboard") + team_query + "&sort=progress"
+    )
+    export_url = reverse("courses:trainer_export") + team_query
+
+    def export():
+        response = admin.get(export_url)
+        for _chunk in response.streaming_content:
+            pass
+        return response
+
+    cases["CSV export, 2000 learners x 8 rows"] = export
     course, lessons = courses[7]
     complete_url = reverse("lessons:complete", args=[course.slug, lessons[0].slug])
     cases["mark complete (already done), 7 lessons"] = lambda: client.post(complete_url)
@@ -115,7 +171,9 @@ def main() -> None:
         response = run()
         assert response.status_code in (200, 302), (name, response.status_code)
         with CaptureQueriesContext(connection) as captured:
-            run()
+            response = run()
+            for _chunk in getattr(response, "streaming_content", []):
+                pass
         queries[name] = len(captured)
 
     timings = {name: [] for name in cases}

@@ -100,11 +100,10 @@ def learner_client(client, learner):
 @pytest.fixture
 def team(learner, trainer):
     """The learner's team, managed by the trainer (who is in the Trainers group)."""
-    from django.contrib.auth.models import Group
-
     from courses.models import Team
+    from courses.roles import ensure_trainers_group
 
-    trainer.groups.add(Group.objects.get(name="Trainers"))
+    trainer.groups.add(ensure_trainers_group())
     team = Team.objects.create(name="Support")
     team.members.add(learner)
     team.trainers.add(trainer)
@@ -114,12 +113,11 @@ def team(learner, trainer):
 @pytest.fixture
 def other_team(second_learner):
     """Another team: the second learner, managed by another trainer."""
-    from django.contrib.auth.models import Group
-
     from courses.models import Team
+    from courses.roles import ensure_trainers_group
 
     other_trainer = make_user("otto", first_name="Otto", last_name="Trainer", password=PASSWORD)
-    other_trainer.groups.add(Group.objects.get(name="Trainers"))
+    other_trainer.groups.add(ensure_trainers_group())
     team = Team.objects.create(name="Sales")
     team.members.add(second_learner)
     team.trainers.add(other_trainer)

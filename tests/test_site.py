@@ -120,3 +120,29 @@ def test_seed_demo_refuses_without_debug(settings):
     with pytest.raises(CommandError, match="only with DEBUG on"):
         call_command("seed_demo")
     assert not get_user_model().objects.exists()
+
+
+def test_the_trainers_group_is_created_by_migrations_with_its_permissions():
+    from django.contrib.auth.models import Group
+
+    from courses.roles import TRAINER_PERMISSIONS
+
+    group = Group.objects.get(name="Trainers")
+    assert sorted(group.permissions.values_list("codename", flat=True)) == sorted(
+        TRAINER_PERMISSIONS
+    )
+
+
+def test_trainer_pages_have_one_h1(client, admin_user, course):
+    from courses.models import Team
+
+    team = Team.objects.create(name="T")
+    team.members.add(admin_user)
+    client.force_login(admin_user)
+    for url in (
+        reverse("courses:trainer_dashboard"),
+        reverse("courses:trainer_learner", args=[admin_user.pk]),
+        reverse("courses:trainer_assign", args=[course.slug]),
+    ):
+        html = client.get(url).content.decode()
+        assert len(re.findall(r"<h1[\s>]", html)) == 1, url

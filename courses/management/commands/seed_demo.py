@@ -2,13 +2,13 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
 from courses.models import Assignment, Course, Team
+from courses.roles import ensure_trainers_group
 from lessons.services import start_lesson
 from quizzes.services import open_attempt, questions_for, quiz_status, submit_attempt
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 "seed_demo creates accounts with a known password; it runs only with DEBUG on."
             )
         users = {username: self._user(username, *rest) for username, *rest in DEMO_USERS}
-        users["trainer"].groups.add(Group.objects.get(name="Trainers"))
+        users["trainer"].groups.add(ensure_trainers_group())
 
         course = Course.objects.filter(slug=DEMO_COURSE).first()
         if Team.objects.filter(name=DEMO_TEAM).exists():

@@ -90,7 +90,11 @@ def assign_course(
         if existing is not None:
             raise AssignmentError(
                 f"“{course}” is already assigned to {existing.assignee}"
-                + (f" (due {existing.due_date:%-d %b %Y})" if existing.due_date else "")
+                + (
+                    f" (due {_day_month(existing.due_date)} {existing.due_date:%Y})"
+                    if existing.due_date
+                    else ""
+                )
                 + ". Change that assignment instead."
             )
     created = []
@@ -108,6 +112,10 @@ def assign_course(
 
 def assignments_of(learner) -> QuerySet[Assignment]:
     return Assignment.objects.filter(Q(learner=learner) | Q(team__members=learner))
+
+
+def _day_month(day: datetime.date) -> str:
+    return f"{day.day} {day:%b}"  # "4 Dec" (strftime's %-d is not portable)
 
 
 def due_label(due_date: datetime.date | None, today: datetime.date) -> str:
@@ -152,7 +160,7 @@ class AssignedCourse:
     @property
     def due_label(self) -> str:
         if self.is_complete:
-            return f"Completed on {self.completed_on:%-d %b}"
+            return f"Completed on {_day_month(self.completed_on)}"
         return due_label(self.due_date, self.today)
 
     @property
@@ -208,7 +216,10 @@ def assigned_courses(learner, today: datetime.date | None = None) -> list[Assign
         subsets = [{lesson.pk for lesson in a.lessons.all()} for a in group]
         # Any whole-course assignment wins; otherwise the union of the chosen lessons.
         lesson_ids = None if any(not s for s in subsets) else set().union(*subsets)
-        required = (lesson_ids or published.get(course_id, set())) & published.get(course_id, set())
+        course_lessons = published.get(course_id, set())
+        if lesson_ids is not None and not lesson_ids & course_lessons:
+            lesson_ids = None  # every chosen lesson was retired: the course is what is left
+        required = (lesson_ids or course_lessons) & course_lessons
         completed_dates = [done[pk] for pk in required if pk in done]
         completed_on = None
         if required and len(completed_dates) == len(required):

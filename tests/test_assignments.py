@@ -166,3 +166,14 @@ def test_assigned_only_pages_are_404_for_others(client, second_learner, trainer,
     ):
         assert client.get(url).status_code == 404, url
     assert course.title not in client.get(reverse("courses:catalogue")).content.decode()
+
+
+def test_assignment_whose_chosen_lessons_were_all_retired_becomes_the_course(
+    trainer, team, course, learner
+):
+    first, *_ = course.lessons.all()
+    assign_course(by=trainer, course=course, team=team, lessons=[first])
+    first.retired_at = timezone.now()
+    first.save()
+    (item,) = assigned_courses(learner, TODAY)
+    assert (item.lesson_ids, item.total) == (None, 2)

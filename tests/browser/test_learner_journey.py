@@ -14,6 +14,7 @@ def test_learner_passes_lesson_one_and_continues_after_logging_in_again(
     page, live_server, learner, sample_course
 ):
     log_in(page, live_server, learner.username)
+    page.get_by_role("link", name="Browse the course catalogue").click()
     page.get_by_role("link", name="Who is your customer?", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Who is your customer?")
     page.get_by_role("link", name="Start the course").click()

@@ -154,17 +154,21 @@ def _dashboard_choice(request: HttpRequest):
     return teams, team, courses, course
 
 
+def _dashboard_filters(request: HttpRequest) -> dict[str, str]:
+    """The dashboard's filters from the query string; the export uses the same."""
+    return {
+        "state": request.GET.get("state", ""),
+        "query": request.GET.get("q", "").strip(),
+        "sort": request.GET.get("sort", "name"),
+    }
+
+
 def trainer_dashboard(request: HttpRequest) -> HttpResponse:
     teams, team, courses, course = _dashboard_choice(request)
     dashboard = None
     if team and course:
         dashboard = build_dashboard(
-            team,
-            course,
-            state=request.GET.get("state", ""),
-            query=request.GET.get("q", "").strip(),
-            sort=request.GET.get("sort", "name"),
-            page=request.GET.get("page", 1),
+            team, course, **_dashboard_filters(request), page=request.GET.get("page", 1)
         )
     query = request.GET.copy()
     query.pop("page", None)
@@ -199,13 +203,7 @@ def trainer_export(request: HttpRequest) -> StreamingHttpResponse:
     if team is None or course is None:
         raise Http404("Nothing to export.")
     writer = csv.writer(_Echo())
-    rows = export_rows(
-        team,
-        course,
-        state=request.GET.get("state", ""),
-        query=request.GET.get("q", "").strip(),
-        sort=request.GET.get("sort", "name"),
-    )
+    rows = export_rows(team, course, **_dashboard_filters(request))
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
     )

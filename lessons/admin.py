@@ -11,14 +11,8 @@ class LessonAdmin(admin.ModelAdmin):
     list_select_related = ["course"]
 
 
-@admin.register(LessonProgress)
-class LessonProgressAdmin(admin.ModelAdmin):
-    """Progress is a record of learners' work: readable here, never edited."""
-
-    list_display = ["learner", "lesson", "state", "started_at", "completed_at"]
-    list_filter = ["state", "lesson__course"]
-    list_select_related = ["learner", "lesson"]
-    search_fields = ["learner__username", "lesson__title"]
+class RecordAdmin(admin.ModelAdmin):
+    """For records of learners' work (progress, attempts): readable, never edited here."""
 
     def has_add_permission(self, request):
         return False
@@ -28,3 +22,11 @@ class LessonProgressAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(LessonProgress)
+class LessonProgressAdmin(RecordAdmin):
+    list_display = ["learner", "lesson", "state", "started_at", "completed_at"]
+    list_filter = ["state", "lesson__course"]
+    list_select_related = ["learner", "lesson"]
+    search_fields = ["learner__username", "lesson__title"]

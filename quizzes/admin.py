@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from lessons.admin import RecordAdmin
 from quizzes.models import Answer, Attempt, Choice, Question, Quiz
 
 
@@ -49,9 +50,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
-    """Attempts are records of learners' work: readable, never edited here."""
-
+class AttemptAdmin(RecordAdmin):
     list_display = [
         "learner",
         "quiz",
@@ -66,12 +65,3 @@ class AttemptAdmin(admin.ModelAdmin):
     list_select_related = ["learner", "quiz__lesson__course", "quiz__course"]
     search_fields = ["learner__username"]
     inlines = [AnswerInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -21,10 +21,17 @@ def fast_password_hashing():
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    database = settings.DATABASES["default"]
     # Live-server request threads must not keep connections open, or PostgreSQL
     # refuses to drop the test database at the end.
-    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    database["CONN_MAX_AGE"] = 0
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # A file, not Django's in-memory default: every thread (live server, the
+        # concurrency test) then gets its own connection, as in production.
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("db") / "test.sqlite3"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -256,10 +256,6 @@ def test_quiz_page_query_count(learner_client, quiz, django_assert_max_num_queri
 # Concurrency -------------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs real concurrent transactions; SQLite serialises every writer",
-)
 @pytest.mark.django_db(transaction=True)
 def test_racing_submissions_for_the_last_attempt_record_exactly_one():
     learner = make_user("racer", password="pw")

@@ -1,0 +1,113 @@
+"""Write courses from the database to the content format of content/.
+
+The inverse of import_content: importing an export reproduces the same
+courses, lessons and quizzes, and exporting twice gives identical bytes (keys
+in a fixed order, no timestamps). Retired lessons and questions are left out,
+as a removed file or question is what retires them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from courses.models import Course, Visibility
+from quizzes.models import Question, QuestionType, Quiz
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, multi-line strings as literal blocks, keys in our order."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def _front_matter(data: dict[str, Any], body: str) -> str:
+    header = yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=1000,
+        default_flow_style=False,
+    )
+    return f"---\n{header}---\n{body.strip(chr(10))}\n"
+
+
+def _quiz(quiz: Quiz | None) -> dict[str, Any] | None:
+    if quiz is None or quiz.retired_at is not None:
+        return None
+    data: dict[str, Any] = {}
+    if quiz.pass_mark != 80:
+        data["pass_mark"] = quiz.pass_mark
+    if quiz.max_attempts:
+        data["max_attempts"] = quiz.max_attempts
+    if quiz.shuffle:
+        data["shuffle"] = True
+    data["questions"] = [
+        _question(q) for q in quiz.questions.published().order_by("position", "id")
+    ]
+    return data
+
+
+def _question(question: Question) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": question.key, "type": question.type, "prompt": question.prompt}
+    if question.explanation:
+        data["explanation"] = question.explanation
+    choices = list(question.choices.order_by("position", "id"))
+    if question.type == QuestionType.TRUE_FALSE:
+        data["answer"] = next((c.text == "True" for c in choices if c.is_correct), True)
+    elif question.type == QuestionType.SHORT:
+        data["accept"] = list(question.accepted_answers)
+    else:
+        data["choices"] = []
+        for choice in choices:
+            item: dict[str, Any] = {"text": choice.text, "correct": choice.is_correct}
+            if choice.feedback:
+                item["feedback"] = choice.feedback
+            data["choices"].append(item)
+    return data
+
+
+def export_course(course: Course, root: Path) -> list[Path]:
+    """Write one course folder under ``root``; return the files written."""
+    folder = Path(root) / course.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    header: dict[str, Any] = {"title": course.title}
+    if course.description:
+        header["description"] = course.description
+    if course.visibility != Visibility.OPEN:
+        header["visibility"] = course.visibility
+    final = Quiz.objects.filter(course=course).first()
+    if (quiz := _quiz(final)) is not None:
+        header["quiz"] = quiz
+    written = [folder / "course.md"]
+    written[0].write_text(_front_matter(header, course.introduction_markdown), encoding="utf-8")
+
+    lessons = list(course.lessons.published().order_by("position", "id"))
+    width = max(2, len(str(len(lessons))))
+    keep = {"course.md"}
+    for number, lesson in enumerate(lessons, start=1):
+        data: dict[str, Any] = {"title": lesson.title}
+        if lesson.minutes:
+            data["minutes"] = lesson.minutes
+        lesson_quiz = Quiz.objects.filter(lesson=lesson).first()
+        if (quiz := _quiz(lesson_quiz)) is not None:
+            data["quiz"] = quiz
+        path = folder / f"{number:0{width}d}-{lesson.slug}.md"
+        path.write_text(_front_matter(data, lesson.body_markdown), encoding="utf-8")
+        written.append(path)
+        keep.add(path.name)
+    # A lesson file left from an earlier export under another number would
+    # re-import as a duplicate slug: remove lesson files we did not write.
+    for stale in folder.glob("*.md"):
+        if stale.name not in keep:
+            stale.unlink()
+    return written

@@ -1,0 +1,168 @@
+"""export_content writes the content format back; importing an export changes nothing."""
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from courses.models import Course
+from courses.services import import_content
+from lessons.models import Lesson
+from quizzes.models import Choice, Question, Quiz
+from tests.factories import make_quiz
+
+pytestmark = pytest.mark.django_db
+
+
+def content_snapshot() -> list:
+    """Everything the content format carries, without ids or timestamps."""
+    return [
+        list(
+            Course.objects.order_by("slug").values(
+                "slug", "title", "description", "introduction_markdown", "visibility"
+            )
+        ),
+        list(
+            Lesson.objects.filter(retired_at__isnull=True)
+            .order_by("course__slug", "position")
+            .values("course__slug", "slug", "title", "position", "minutes", "body_markdown")
+        ),
+        list(
+            Quiz.objects.filter(retired_at__isnull=True)
+            .order_by("course__slug", "lesson__course__slug", "lesson__position")
+            .values("course__slug", "lesson__slug", "pass_mark", "max_attempts", "shuffle")
+        ),
+        list(
+            Question.objects.filter(retired_at__isnull=True)
+            .order_by("quiz__course__slug", "quiz__lesson__slug", "position")
+            .values(
+                "quiz__course__slug",
+                "quiz__lesson__slug",
+                "key",
+                "position",
+                "type",
+                "prompt",
+                "explanation",
+                "accepted_answers",
+            )
+        ),
+        list(
+            Choice.objects.filter(question__retired_at__isnull=True)
+            .order_by("question__quiz__lesson__slug", "question__key", "position")
+            .values("question__key", "position", "text", "is_correct", "feedback")
+        ),
+    ]
+
+
+def reset_database():
+    Course.objects.all().delete()
+    assert not Question.objects.exists()
+
+
+def round_trip(tmp_path) -> tuple[list, list]:
+    before = content_snapshot()
+    call_command("export_content", str(tmp_path / "export"))
+    reset_database()
+    import_content(tmp_path / "export")
+    return before, content_snapshot()
+
+
+def test_sample_course_round_trips(tmp_path):
+    import_content(settings.CONTENT_DIR)
+    before, after = round_trip(tmp_path)
+    assert after == before
+    assert len(after[3]) == 47  # every question came back
+
+
+def test_generated_course_round_trips(tmp_path):
+    course = Course.objects.create(
+        slug="tricky",
+        title='Tricky: quotes "and" colons',
+        description="Ünïcode — fine",
+        introduction_markdown="Intro with a list:\n\n- one\n- two\n",
+        visibility="assigned",
+    )
+    lesson = Lesson.objects.create(
+        course=course,
+        slug="first",
+        title="# not a heading",
+        position=1,
+        minutes=7,
+        body_markdown="    indented code first\n\n## Then a heading\n\n| a | b |\n|---|---|\n",
+    )
+    Lesson.objects.create(
+        course=course, slug="second", title="Second", position=2, body_markdown="Plain.\n"
+    )
+    make_quiz(
+        lesson=lesson,
+        pass_mark=60,
+        max_attempts=2,
+        shuffle=True,
+        questions=[
+            {
+                "key": "multi-line",
+                "type": "single",
+                "prompt": "Line one\nline two: yes?",
+                "explanation": "- starts like a list",
+                "choices": [("yes: really", True), ("no", False)],
+            },
+            {
+                "key": "tf-false",
+                "type": "true_false",
+                "prompt": "False is right.",
+                "choices": [("True", False), ("False", True)],
+            },
+            {
+                "key": "typed",
+                "type": "short",
+                "prompt": "Type @home",
+                "accepted_answers": ["@home", "at home"],
+            },
+            {
+                "key": "several",
+                "type": "multiple",
+                "prompt": "Pick: many",
+                "choices": [("a", True), ("b", True), ("'c'", False)],
+            },
+        ],
+    )
+    make_quiz(
+        course=course,
+        questions=[
+            {
+                "key": "final-one",
+                "type": "single",
+                "prompt": "Final?",
+                "choices": [("x", False), ("y", True)],
+            },
+        ],
+    )
+    # Some choices without feedback; true/false choices never have any in the format.
+    Choice.objects.filter(text__in=["no", "b"]).update(feedback="")
+    Choice.objects.filter(question__type="true_false").update(feedback="")
+    before, after = round_trip(tmp_path)
+    assert after == before
+
+
+def test_exporting_twice_gives_identical_bytes(tmp_path):
+    import_content(settings.CONTENT_DIR)
+    call_command("export_content", str(tmp_path / "one"))
+    call_command("export_content", str(tmp_path / "two"))
+    one = {
+        p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*.md")
+    }
+    two = {
+        p.relative_to(tmp_path / "two"): p.read_bytes() for p in (tmp_path / "two").rglob("*.md")
+    }
+    assert one == two and len(one) == 8
+
+
+def test_export_leaves_out_retired_lessons_and_removes_stale_files(tmp_path):
+    import_content(settings.CONTENT_DIR)
+    call_command("export_content", str(tmp_path))
+    lesson = Lesson.objects.get(slug="external-customers")
+    lesson.retired_at = lesson.updated_at
+    lesson.save()
+    call_command("export_content", str(tmp_path))
+    names = sorted(p.name for p in (tmp_path / "who-is-your-customer").glob("*.md"))
+    assert "02-external-customers.md" not in names
+    assert "02-internal-customers.md" in names and len(names) == 7

@@ -3,7 +3,8 @@
 The inverse of import_content: importing an export reproduces the same
 courses, lessons and quizzes, and exporting twice gives identical bytes (keys
 in a fixed order, no timestamps). Retired lessons and questions are left out,
-as a removed file or question is what retires them.
+as a removed file or question is what retires them, and so are draft lessons:
+files hold published content, and importing a file publishes it.
 """
 
 from __future__ import annotations

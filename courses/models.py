@@ -14,10 +14,11 @@ class CourseQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CourseQuerySet":
         """Open courses, and assigned-only courses assigned to the user (directly or
         through a team). Staff who manage content see every course."""
+        published = self.filter(published_at__isnull=False)
         if user.is_superuser:
-            return self
+            return published
         assigned = Assignment.objects.filter(course=models.OuterRef("pk"))
-        return self.filter(
+        return published.filter(
             models.Q(visibility=Visibility.OPEN)
             | models.Exists(assigned.filter(learner=user))
             | models.Exists(assigned.filter(team__members=user))
@@ -36,6 +37,11 @@ class Course(models.Model):
     introduction_html = models.TextField(blank=True, editable=False)
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.OPEN
+    )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Empty while the course is a draft; learners never see drafts.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -76,7 +76,9 @@ def import_course(source: CourseSource) -> CourseImportReport:
         "visibility": source.visibility,
     }
     if course is None:
-        course = Course.objects.create(slug=source.slug, **course_fields)
+        course = Course.objects.create(
+            slug=source.slug, published_at=timezone.now(), **course_fields
+        )
         report.course_created = True
     elif _apply(course, course_fields):
         course.save()
@@ -89,7 +91,9 @@ def import_course(source: CourseSource) -> CourseImportReport:
         lesson = existing.pop(lesson_source.slug, None)
         fields = _lesson_fields(lesson_source, position)
         if lesson is None:
-            lesson = Lesson.objects.create(course=course, slug=lesson_source.slug, **fields)
+            lesson = Lesson.objects.create(
+                course=course, slug=lesson_source.slug, published_at=timezone.now(), **fields
+            )
             report.created.append(lesson_source.slug)
         elif _apply(lesson, fields):
             lesson.save()

@@ -19,7 +19,7 @@ from courses.assignments import (
 from courses.dashboard import SORTS, STATE_FILTERS, build_dashboard, export_rows
 from courses.forms import AssignmentForm
 from courses.models import Assignment, Course, Visibility
-from lessons.models import ProgressState
+from lessons.models import Lesson, ProgressState
 from lessons.services import (
     courses_with_progress,
     final_assessment_for,
@@ -54,7 +54,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         "courses/catalogue.html",
         {
             "course_rows": courses_with_progress(
-                request.user, Course.objects.filter(visibility=Visibility.OPEN)
+                request.user,
+                Course.objects.filter(visibility=Visibility.OPEN, published_at__isnull=False),
             )
         },
     )
@@ -138,7 +139,11 @@ def _dashboard_choice(request: HttpRequest):
             raise Http404("No such team.")
     else:
         team = teams[0] if teams else None
-    courses = list(Course.objects.filter(lessons__retired_at__isnull=True).distinct())
+    courses = list(
+        Course.objects.filter(
+            published_at__isnull=False, pk__in=Lesson.objects.published().values("course")
+        )
+    )
     slug = request.GET.get("course", "")
     if slug:
         course = next((c for c in courses if c.slug == slug), None)

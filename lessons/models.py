@@ -17,8 +17,9 @@ class ProgressState(models.TextChoices):
 
 class LessonQuerySet(models.QuerySet):
     def published(self) -> "LessonQuerySet":
-        """Lessons learners can see: retired lessons keep their progress but are hidden."""
-        return self.filter(retired_at__isnull=True)
+        """Lessons learners can see: not drafts, not retired (retired lessons keep
+        their progress but are hidden)."""
+        return self.filter(published_at__isnull=False, retired_at__isnull=True)
 
     def with_state_for(self, learner) -> "LessonQuerySet":
         """Annotate ``state`` (a ProgressState value) for one learner, in the same query."""
@@ -42,6 +43,11 @@ class Lesson(models.Model):
     minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     body_markdown = models.TextField("body", blank=True)
     body_html = models.TextField(blank=True, editable=False)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Empty while the lesson is a draft; learners never see drafts.",
+    )
     retired_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -72,7 +78,7 @@ class Lesson(models.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.retired_at is None
+        return self.published_at is not None and self.retired_at is None
 
 
 class LessonProgress(models.Model):

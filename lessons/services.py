@@ -205,11 +205,15 @@ def courses_with_progress(learner, courses=None) -> list[tuple[Course, CoursePro
     progress, in one query."""
     published = Lesson.objects.published().filter(course=OuterRef("pk")).values("pk")
     progress = LessonProgress.objects.filter(
-        learner=learner, lesson__course=OuterRef("pk"), lesson__retired_at__isnull=True
+        learner=learner,
+        lesson__course=OuterRef("pk"),
+        lesson__published_at__isnull=False,
+        lesson__retired_at__isnull=True,
     )
     final = Quiz.objects.published().filter(course=OuterRef("pk"))
     courses = (
         (Course.objects.all() if courses is None else courses)
+        .filter(published_at__isnull=False)
         .annotate(
             lesson_count=Coalesce(SubqueryCount(published), 0),
             completed_count=Coalesce(

@@ -3,6 +3,7 @@
 from itertools import count
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from courses.models import Course
 from lessons.models import Lesson
@@ -19,6 +20,7 @@ def make_user(username: str | None = None, password: str = "pw", **fields):
 def make_course(lessons: int = 3, slug: str | None = None, title: str | None = None) -> Course:
     n = next(_sequence)
     course = Course.objects.create(
+        published_at=timezone.now(),
         slug=slug or f"course-{n}",
         title=title or f"Course {n}",
         description="A course for tests.",
@@ -33,6 +35,7 @@ def make_lesson(course: Course, position: int, **fields) -> Lesson:
     fields.setdefault("slug", f"lesson-{position}")
     fields.setdefault("title", f"Lesson title {position}")
     fields.setdefault("body_markdown", f"## Part {position}\n\nSome text.")
+    fields.setdefault("published_at", timezone.now())
     return Lesson.objects.create(course=course, position=position, **fields)
 
 

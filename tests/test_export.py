@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from courses.models import Course
 from courses.services import import_content
@@ -13,7 +14,7 @@ from tests.factories import make_quiz
 pytestmark = pytest.mark.django_db
 
 
-def content_snapshot() -> list:
+def content_snapshot() -> list:  # published content only: drafts stay in the admin
     """Everything the content format carries, without ids or timestamps."""
     return [
         list(
@@ -22,7 +23,7 @@ def content_snapshot() -> list:
             )
         ),
         list(
-            Lesson.objects.filter(retired_at__isnull=True)
+            Lesson.objects.published()
             .order_by("course__slug", "position")
             .values("course__slug", "slug", "title", "position", "minutes", "body_markdown")
         ),
@@ -88,9 +89,18 @@ def test_generated_course_round_trips(tmp_path):
         position=1,
         minutes=7,
         body_markdown="    indented code first\n\n## Then a heading\n\n| a | b |\n|---|---|\n",
+        published_at=timezone.now(),
     )
     Lesson.objects.create(
-        course=course, slug="second", title="Second", position=2, body_markdown="Plain.\n"
+        course=course,
+        slug="second",
+        title="Second",
+        position=2,
+        body_markdown="Plain.\n",
+        published_at=timezone.now(),
+    )
+    Lesson.objects.create(
+        course=course, slug="draft", title="Draft", position=3, body_markdown="Not ready.\n"
     )
     make_quiz(
         lesson=lesson,
@@ -140,7 +150,15 @@ def test_generated_course_round_trips(tmp_path):
     Choice.objects.filter(text__in=["no", "b"]).update(feedback="")
     Choice.objects.filter(question__type="true_false").update(feedback="")
     before, after = round_trip(tmp_path)
-    assert after == before
+    for index, (was, now) in enumerate(zip(before, after, strict=True)):
+        assert now == was, index
+
+
+def test_drafts_are_not_exported(tmp_path):
+    import_content(settings.CONTENT_DIR)
+    Lesson.objects.filter(slug="the-80-20-rule").update(published_at=None)
+    call_command("export_content", str(tmp_path))
+    assert not (tmp_path / "who-is-your-customer" / "07-the-80-20-rule.md").exists()
 
 
 def test_exporting_twice_gives_identical_bytes(tmp_path):

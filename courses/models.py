@@ -63,6 +63,18 @@ class Course(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("courses:detail", args=[self.slug])
 
+    def has_learner_records(self) -> bool:
+        """Progress or quiz attempts exist in the course: it may not be deleted."""
+        from lessons.models import LessonProgress
+        from quizzes.models import Attempt
+
+        return (
+            LessonProgress.objects.filter(lesson__course=self).exists()
+            or Attempt.objects.filter(
+                models.Q(quiz__course=self) | models.Q(quiz__lesson__course=self)
+            ).exists()
+        )
+
 
 class Team(models.Model):
     """A named group of learners, managed by one or more trainers."""

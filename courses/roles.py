@@ -25,3 +25,27 @@ def ensure_trainers_group() -> Group:
         )
     )
     return group
+
+
+CONTENT_EDITORS = "Content editors"
+# Courses, lessons and quizzes; learners' records read-only; never users or teams.
+CONTENT_EDITOR_PERMISSIONS = [
+    (app, f"{action}_{model}")
+    for app, model in [
+        ("courses", "course"),
+        ("lessons", "lesson"),
+        ("quizzes", "quiz"),
+        ("quizzes", "question"),
+        ("quizzes", "choice"),
+    ]
+    for action in ("add", "change", "delete", "view")
+] + [("lessons", "view_lessonprogress"), ("quizzes", "view_attempt"), ("quizzes", "view_answer")]
+
+
+def ensure_content_editors_group() -> Group:
+    group, _ = Group.objects.get_or_create(name=CONTENT_EDITORS)
+    for app_label, codename in CONTENT_EDITOR_PERMISSIONS:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return group

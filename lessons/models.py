@@ -76,6 +76,15 @@ class Lesson(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("lessons:detail", args=[self.course.slug, self.slug])
 
+    def has_learner_records(self) -> bool:
+        """Progress or quiz attempts exist: the lesson may be retired, never deleted."""
+        from quizzes.models import Attempt
+
+        return (
+            LessonProgress.objects.filter(lesson=self).exists()
+            or Attempt.objects.filter(quiz__lesson=self).exists()
+        )
+
     @property
     def is_published(self) -> bool:
         return self.published_at is not None and self.retired_at is None

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -81,3 +81,38 @@ def next_step_after(request: HttpRequest, lesson: Lesson) -> str:
         request, f"You have {progress.remaining} of {progress.total} lessons still to finish."
     )
     return reverse("courses:continue", args=[course.slug])
+
+
+def preview_lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """A lesson, draft or not, as a learner would see it; records nothing. Staff only."""
+    if not (request.user.is_staff and request.user.has_perm("lessons.view_lesson")):
+        raise Http404("No such page.")
+    lesson = get_object_or_404(Lesson.objects.select_related("course"), pk=lesson_id)
+    lessons = list(
+        Lesson.objects.filter(course=lesson.course, retired_at__isnull=True)
+        .defer("body_markdown", "body_html")
+        .order_by("position", "id")
+    )
+    if lesson.pk not in {item.pk for item in lessons}:
+        lessons.append(lesson)
+    for item in lessons:
+        item.state = ProgressState.NOT_STARTED
+        item.quiz_id, item.quiz_best, item.quiz_attempts = None, None, 0
+    index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
+    return render(
+        request,
+        "lessons/lesson_detail.html",
+        {
+            "preview": True,
+            "course": lesson.course,
+            "lesson": lesson,
+            "current": lessons[index],
+            "state": ProgressState.NOT_STARTED,
+            "number": index + 1,
+            "lessons": lessons,
+            "previous_lesson": None,
+            "next_lesson": None,
+            "final": None,
+            "progress": progress_from_lessons(lessons),
+        },
+    )

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from courses.admin_tools import KeepsLearnerRecords, retire, unretire
 from lessons.admin import RecordAdmin
 from quizzes.models import Answer, Attempt, Choice, Question, Quiz
 
@@ -13,8 +14,9 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Quiz)
-class QuizAdmin(admin.ModelAdmin):
+class QuizAdmin(KeepsLearnerRecords, admin.ModelAdmin):
     list_display = ["__str__", "pass_mark", "max_attempts", "shuffle", "retired_at"]
+    instead = "remove it from the lesson's file, or set 'retired at', to retire it."
     list_select_related = ["lesson__course", "course"]
     list_filter = ["shuffle"]
     search_fields = ["lesson__title", "course__title"]
@@ -30,12 +32,13 @@ class ChoiceInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(KeepsLearnerRecords, admin.ModelAdmin):
     list_display = ["__str__", "type", "quiz", "position", "retired_at"]
     list_filter = ["type"]
     list_select_related = ["quiz__lesson__course", "quiz__course"]
     search_fields = ["prompt", "key"]
     inlines = [ChoiceInline]
+    actions = [retire, unretire]
 
 
 class AnswerInline(admin.TabularInline):

@@ -60,6 +60,9 @@ class Quiz(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("quizzes:take", args=[self.pk])
 
+    def has_learner_records(self) -> bool:
+        return self.attempts.exists()
+
     @property
     def is_final_assessment(self) -> bool:
         return self.course_id is not None
@@ -113,6 +116,9 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.prompt[:80]
+
+    def has_learner_records(self) -> bool:
+        return self.answers.exists()
 
     @property
     def uses_choices(self) -> bool:

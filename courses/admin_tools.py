@@ -1,0 +1,83 @@
+"""Admin pieces shared by the content apps: publishing, retiring, and refusing to
+delete what learners have worked on."""
+
+from django.contrib import admin, messages
+from django.utils import timezone
+
+
+class KeepsLearnerRecords:
+    """Mix into a ModelAdmin whose model has ``has_learner_records()``.
+
+    Deleting such an object would delete (or be blocked by) learners' progress
+    and attempts, so the Delete button goes and the form says what to do instead.
+    Bulk deletion is still stopped by the PROTECT foreign keys, with Django's
+    explanation of what protects the object.
+    """
+
+    instead = "retire it instead to hide it from learners."
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.has_learner_records():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if request.method == "GET" and obj is not None and obj.has_learner_records():
+            messages.info(
+                request,
+                f"Learners have progress or answers in this {self.opts.verbose_name}, "
+                f"so it cannot be deleted: {self.instead}",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.action(description="Publish selected (learners can see them)")
+def publish(modeladmin, request, queryset):
+    count = queryset.filter(published_at__isnull=True).update(published_at=timezone.now())
+    modeladmin.message_user(request, f"Published {count}.", messages.SUCCESS)
+
+
+@admin.action(description="Back to draft (hide from learners; progress kept)")
+def unpublish(modeladmin, request, queryset):
+    count = queryset.exclude(published_at__isnull=True).update(published_at=None)
+    modeladmin.message_user(request, f"{count} back to draft.", messages.SUCCESS)
+
+
+@admin.action(description="Retire selected (hide from learners; progress kept)")
+def retire(modeladmin, request, queryset):
+    count = queryset.filter(retired_at__isnull=True).update(retired_at=timezone.now())
+    modeladmin.message_user(request, f"Retired {count}.", messages.SUCCESS)
+
+
+@admin.action(description="Bring back selected (undo retire)")
+def unretire(modeladmin, request, queryset):
+    count = queryset.exclude(retired_at__isnull=True).update(retired_at=None)
+    modeladmin.message_user(request, f"Brought back {count}.", messages.SUCCESS)
+
+
+class PublishedFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        choices = [("draft", "Draft"), ("published", "Published")]
+        if hasattr(model_admin.model, "retired_at"):
+            choices.append(("retired", "Retired"))
+        return choices
+
+    def queryset(self, request, queryset):
+        retired = {"retired_at__isnull": True} if hasattr(queryset.model, "retired_at") else {}
+        if self.value() == "draft":
+            return queryset.filter(published_at__isnull=True, **retired)
+        if self.value() == "published":
+            return queryset.filter(published_at__isnull=False, **retired)
+        if self.value() == "retired":
+            return queryset.filter(retired_at__isnull=False)
+        return queryset
+
+
+def state_label(obj) -> str:
+    if getattr(obj, "retired_at", None):
+        return "Retired"
+    return "Published" if obj.published_at else "Draft"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from courses import views as course_views
 from lessons import views as lesson_views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("preview/lessons/<int:lesson_id>/", lesson_views.preview_lesson, name="preview_lesson"),
+    path("preview/courses/<int:course_id>/", course_views.preview_course, name="preview_course"),
     path("courses/<slug:course_slug>/lessons/", include("lessons.urls")),
     path("", include("quizzes.urls")),
     path("", include("courses.urls")),

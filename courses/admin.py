@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from courses.admin_tools import (
     KeepsLearnerRecords,
@@ -43,6 +44,9 @@ class CourseAdmin(KeepsLearnerRecords, admin.ModelAdmin):
     actions = [publish, unpublish]
     inlines = [LessonInline]
     instead = "set it back to draft, or retire its lessons."
+
+    def view_on_site(self, obj):
+        return reverse("preview_course", args=[obj.pk])
 
     def get_queryset(self, request):
         published = Lesson.objects.published().filter(course=OuterRef("pk")).values("pk")

@@ -266,3 +266,31 @@ def trainer_assign(request: HttpRequest, course_slug: str) -> HttpResponse:
                 query["team"] = data["team"].pk
             return redirect(f"{reverse('courses:trainer_dashboard')}?{urlencode(query)}")
     return render(request, "courses/trainer/assign.html", {"course": course, "form": form})
+
+
+def preview_course(request: HttpRequest, course_id: int) -> HttpResponse:
+    """A course, draft or not, as a learner would see it before starting. Staff only."""
+    if not (request.user.is_staff and request.user.has_perm("courses.view_course")):
+        raise Http404("No such page.")
+    course = get_object_or_404(Course, pk=course_id)
+    lessons = list(
+        Lesson.objects.filter(course=course, retired_at__isnull=True)
+        .defer("body_markdown", "body_html")
+        .order_by("position", "id")
+    )
+    for lesson in lessons:
+        lesson.state = ProgressState.NOT_STARTED
+        lesson.quiz_id, lesson.quiz_best, lesson.quiz_attempts = None, None, 0
+    return render(
+        request,
+        "courses/course_detail.html",
+        {
+            "preview": True,
+            "course": course,
+            "lessons": lessons,
+            "final": None,
+            "progress": progress_from_lessons(lessons),
+            "current_lesson": lessons[0] if lessons else None,
+            "current_number": 1,
+        },
+    )

@@ -213,3 +213,15 @@ def test_course_list_shows_lessons_learners_and_completion(
         "2",
         "66%",
     )
+
+
+def test_course_preview_shows_a_draft_course_to_staff_only(client, editor, learner):
+    course = make_course(lessons=2, title="Draft course")
+    course.published_at = None
+    course.save()
+    url = reverse("preview_course", args=[course.pk])
+    client.force_login(learner)
+    assert client.get(url).status_code == 404
+    client.force_login(editor)
+    page = text(client.get(url))
+    assert "It is a draft: learners cannot see it" in page and "Lesson title 2" in page

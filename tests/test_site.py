@@ -172,3 +172,17 @@ def test_every_admin_page_loads_for_a_superuser(client, admin_user, course, lear
         if first is not None:
             change = client.get(reverse(f"{name}_change", args=[first.pk]))
             assert change.status_code == 200, name
+
+
+@pytest.mark.parametrize(
+    "role, status",
+    [("anonymous", 302), ("learner", 404), ("trainer", 404), ("admin_user", 200)],
+)
+def test_preview_pages_answer_for_every_role(request, client, course, role, status):
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    for url in (
+        reverse("preview_course", args=[course.pk]),
+        reverse("preview_lesson", args=[course.lessons.first().pk]),
+    ):
+        assert client.get(url).status_code == status, url

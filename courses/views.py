@@ -21,6 +21,7 @@ from courses.forms import AssignmentForm
 from courses.models import Assignment, Course, Visibility
 from lessons.models import Lesson, ProgressState
 from lessons.services import (
+    as_new_learner,
     courses_with_progress,
     final_assessment_for,
     lesson_to_continue,
@@ -273,14 +274,13 @@ def preview_course(request: HttpRequest, course_id: int) -> HttpResponse:
     if not (request.user.is_staff and request.user.has_perm("courses.view_course")):
         raise Http404("No such page.")
     course = get_object_or_404(Course, pk=course_id)
-    lessons = list(
-        Lesson.objects.filter(course=course, retired_at__isnull=True)
-        .defer("body_markdown", "body_html")
-        .order_by("position", "id")
+    lessons = as_new_learner(
+        list(
+            Lesson.objects.filter(course=course, retired_at__isnull=True)
+            .defer("body_markdown", "body_html")
+            .order_by("position", "id")
+        )
     )
-    for lesson in lessons:
-        lesson.state = ProgressState.NOT_STARTED
-        lesson.quiz_id, lesson.quiz_best, lesson.quiz_attempts = None, None, 0
     return render(
         request,
         "courses/course_detail.html",

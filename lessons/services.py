@@ -140,6 +140,14 @@ def lessons_with_state(learner, course: Course) -> list[Lesson]:
     return lessons
 
 
+def as_new_learner(lessons: list[Lesson]) -> list[Lesson]:
+    """Lessons as someone who has not started sees them (the staff preview)."""
+    for lesson in lessons:
+        lesson.state = ProgressState.NOT_STARTED
+        lesson.quiz_id, lesson.quiz_best, lesson.quiz_attempts = None, None, 0
+    return lessons
+
+
 def _attempt_stats(learner, quiz_ids) -> dict[int, tuple[int | None, int, int]]:
     """{quiz id: (best percent, attempts submitted, attempts passed)} for one learner."""
     rows = (

@@ -8,6 +8,7 @@ from courses.models import Course
 from lessons.models import Lesson, ProgressState
 from lessons.services import (
     LessonError,
+    as_new_learner,
     complete_lesson,
     final_assessment_for,
     lessons_with_state,
@@ -95,9 +96,7 @@ def preview_lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
     )
     if lesson.pk not in {item.pk for item in lessons}:
         lessons.append(lesson)
-    for item in lessons:
-        item.state = ProgressState.NOT_STARTED
-        item.quiz_id, item.quiz_best, item.quiz_attempts = None, None, 0
+    as_new_learner(lessons)
     index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
     return render(
         request,

@@ -8,9 +8,9 @@ with links to continue each one.
 
 What was sent is recorded as a ReminderSent row (one per learner per day, a
 database constraint), so running the command again on the same day sends nothing
-new. The row is created in the same transaction as the email is sent: if sending
-fails the row is rolled back and a later run retries; if two runs race, the
-constraint makes the second one skip the learner.
+new. The row is claimed before the email is sent and removed if sending fails, so
+a later run retries; if two runs race, the constraint makes the second one skip
+the learner.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ class Command(BaseCommand):
                     sent += 1
                 else:  # another run got there first
                     skipped_sent += 1
-            except Exception as exc:  # the record was rolled back: a later run retries
+            except Exception as exc:  # the claim was removed: a later run retries
                 failures.append(user.username)
                 self.stderr.write(f"Could not remind {user.username} <{user.email}>: {exc}")
 
@@ -190,13 +190,18 @@ class Command(BaseCommand):
         }
         subject = " ".join(render_to_string(SUBJECT_TEMPLATE, context).split())
         body = render_to_string(BODY_TEMPLATE, context)
+        # Claim today's reminder first, in a short transaction: the unique constraint
+        # (learner, sent_on) settles two concurrent runs, and no database lock is held
+        # while the mail server answers (SQLite locks the whole database for writes).
         with transaction.atomic():
-            # The unique constraint (learner, sent_on) settles two concurrent runs.
-            _record, created = ReminderSent.objects.get_or_create(
+            record, created = ReminderSent.objects.get_or_create(
                 learner=user, sent_on=today, defaults={"courses": describe(items)}
             )
-            if not created:
-                return False
-            # Raises on failure, rolling the record back with the transaction.
+        if not created:
+            return False
+        try:
             EmailMessage(subject, body, to=[user.email]).send(fail_silently=False)
+        except Exception:
+            record.delete()  # not sent: a later run retries
+            raise
         return True

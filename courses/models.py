@@ -45,6 +45,12 @@ class Course(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    imported_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Hash of course.md as last imported (import conflict check).",
+    )
 
     objects = CourseQuerySet.as_manager()
 
@@ -69,8 +75,8 @@ class Course(models.Model):
         from quizzes.models import Attempt
 
         return (
-            LessonProgress.objects.filter(lesson__course=self).exists()
-            or Attempt.objects.filter(
+            LessonProgress.all_runs.filter(lesson__course=self).exists()
+            or Attempt.all_runs.filter(
                 models.Q(quiz__course=self) | models.Q(quiz__lesson__course=self)
             ).exists()
         )
@@ -115,6 +121,13 @@ class Assignment(models.Model):
     )
     due_date = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
+    require_fresh_completion = models.BooleanField(
+        default=False,
+        help_text=(
+            "Only a completion after this assignment counts (e.g. yearly compliance): "
+            "learners who completed the course before start it again."
+        ),
+    )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
@@ -13,6 +15,19 @@ class ProgressState(models.TextChoices):
     NOT_STARTED = "not_started", "Not started"
     IN_PROGRESS = "in_progress", "In Progress"
     COMPLETED = "completed", "Completed"
+
+
+class CurrentRunManager(models.Manager):
+    """Rows of the learner's current run through a course.
+
+    When a trainer asks for a fresh completion and the learner starts the course
+    again, the earlier run's progress and attempts are archived into its
+    CourseCompletion (``archived_in``) and kept. Every rule asks about the current
+    run, so this is the default manager; ``all_runs`` reads the history too.
+    """
+
+    def get_queryset(self):
+        return super().get_queryset().filter(archived_in__isnull=True)
 
 
 class LessonQuerySet(models.QuerySet):
@@ -55,6 +70,12 @@ class Lesson(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    imported_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Hash of the lesson as last imported from its file (import conflict check).",
+    )
 
     objects = LessonQuerySet.as_manager()
 
@@ -81,8 +102,8 @@ class Lesson(models.Model):
         from quizzes.models import Attempt
 
         return (
-            LessonProgress.objects.filter(lesson=self).exists()
-            or Attempt.objects.filter(quiz__lesson=self).exists()
+            LessonProgress.all_runs.filter(lesson=self).exists()
+            or Attempt.all_runs.filter(quiz__lesson=self).exists()
         )
 
     @property
@@ -109,12 +130,26 @@ class LessonProgress(models.Model):
     started_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    archived_in = models.ForeignKey(
+        "CourseCompletion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="archived_progress",
+        help_text="Set when the learner started the course again: this row is an earlier run's.",
+    )
+
+    objects = CurrentRunManager()
+    all_runs = models.Manager()
 
     class Meta:
         verbose_name_plural = "lesson progress"
+        base_manager_name = "all_runs"
         constraints = [
             models.UniqueConstraint(
-                fields=["learner", "lesson"], name="unique_progress_per_learner_lesson"
+                fields=["learner", "lesson"],
+                condition=Q(archived_in__isnull=True),
+                name="unique_progress_per_learner_lesson",
             ),
             models.CheckConstraint(
                 condition=(
@@ -127,3 +162,126 @@ class LessonProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} · {self.lesson} · {self.get_state_display()}"
+
+
+class CourseCompletionQuerySet(models.QuerySet):
+    def current(self) -> "CourseCompletionQuerySet":
+        """Completions of the learners' current runs (not followed by a fresh start)."""
+        return self.filter(superseded_at__isnull=True)
+
+
+class CourseCompletion(models.Model):
+    """A learner completed a course: every lesson done and the final assessment (if
+    any) passed. Written once, in the transaction of the step that finished the
+    course, and never taken away by later changes to the course's content.
+
+    ``lessons`` keeps the lessons it covered as they were (id, slug, title,
+    completed at), so the record still says what was done after lessons are
+    renamed, added or retired.
+    """
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_completions"
+    )
+    # PROTECT: a completion is a record; courses are retired, not deleted.
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.PROTECT, related_name="completions"
+    )
+    run = models.PositiveSmallIntegerField(
+        default=1, help_text="1 for the first time through the course, 2 after a fresh start..."
+    )
+    completed_at = models.DateTimeField()
+    final_attempt = models.ForeignKey(
+        "quizzes.Attempt",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The passing attempt at the final assessment, if the course has one.",
+    )
+    final_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    lessons = models.JSONField(default=list, help_text="The lessons it covered, as they were.")
+    superseded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the learner started the course again for a fresh completion.",
+    )
+
+    objects = CourseCompletionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-completed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "course", "run"], name="one_completion_per_run"
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "course"],
+                condition=Q(superseded_at__isnull=True),
+                name="one_current_completion_per_course",
+            ),
+            models.CheckConstraint(condition=Q(run__gte=1), name="completion_run_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.course} · {self.completed_at:%Y-%m-%d}"
+
+
+# Crockford's base32: no I, L, O or U, so a code read aloud or retyped is not misread.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_certificate_code() -> str:
+    """12 random characters (60 bits) in three groups: ``7KQ2-M9XD-4HPA``."""
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return "-".join(chars[i : i + 4] for i in range(0, 12, 4))
+
+
+def name_on_certificate(user) -> str:
+    """The user's full name, or their username when they have none."""
+    return user.get_full_name().strip() or user.get_username()
+
+
+class Certificate(models.Model):
+    """The proof of a completion: a page, a PDF and a public verification URL.
+
+    The learner's name and the course title are kept as they were when it was
+    issued. Revoking it (an admin, with a reason) keeps the row: it then
+    verifies as revoked.
+    """
+
+    completion = models.OneToOneField(
+        CourseCompletion, on_delete=models.PROTECT, related_name="certificate"
+    )
+    code = models.CharField(max_length=20, unique=True, editable=False)
+    learner_name = models.CharField(max_length=300)
+    course_title = models.CharField(max_length=200)
+    issued_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.TextField(blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""),
+                name="certificate_revoked_with_a_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.learner_name} · {self.course_title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("certificate", args=[self.code])
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from lessons.models import CurrentRunManager
+
 
 class QuestionType(models.TextChoices):
     SINGLE = "single", "Single choice"
@@ -38,6 +40,12 @@ class Quiz(models.Model):
         null=True, blank=True, help_text="Set when removed from the content: attempts kept."
     )
     updated_at = models.DateTimeField(auto_now=True)
+    imported_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Hash of the quiz as last imported from its file (import conflict check).",
+    )
 
     objects = QuizQuerySet.as_manager()
 
@@ -61,7 +69,7 @@ class Quiz(models.Model):
         return reverse("quizzes:take", args=[self.pk])
 
     def has_learner_records(self) -> bool:
-        return self.attempts.exists()
+        return Attempt.all_runs.filter(quiz=self).exists()
 
     @property
     def is_final_assessment(self) -> bool:
@@ -160,9 +168,24 @@ class Attempt(models.Model):
     max_score = models.PositiveSmallIntegerField(null=True, blank=True)
     percent = models.PositiveSmallIntegerField(null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
+    # Answers saved as the learner goes (and from a submit after the session ended),
+    # {question id: [values as posted]}; shown back when the quiz is opened again.
+    saved_answers = models.JSONField(default=dict, blank=True)
+    archived_in = models.ForeignKey(
+        "lessons.CourseCompletion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="archived_attempts",
+        help_text="Set when the learner started the course again: an earlier run's attempt.",
+    )
+
+    objects = CurrentRunManager()
+    all_runs = models.Manager()
 
     class Meta:
         ordering = ["quiz", "learner", "number"]
+        base_manager_name = "all_runs"
         constraints = [
             models.UniqueConstraint(
                 fields=["learner", "quiz", "number"], name="unique_attempt_number"
@@ -170,7 +193,7 @@ class Attempt(models.Model):
             # At most one attempt in progress per learner and quiz.
             models.UniqueConstraint(
                 fields=["learner", "quiz"],
-                condition=Q(submitted_at__isnull=True),
+                condition=Q(submitted_at__isnull=True, archived_in__isnull=True),
                 name="one_open_attempt_per_quiz",
             ),
             models.CheckConstraint(condition=Q(number__gte=1), name="attempt_number_positive"),

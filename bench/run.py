@@ -120,6 +120,18 @@ def build_team(courses, size: int):
     return team, course
 
 
+def build_certificate():
+    """A certificate, issued the real way: another learner completes a small course."""
+    from lessons.models import Certificate
+    from lessons.services import complete_lesson
+    from tests.factories import make_course, make_user
+
+    certified = make_user("bench-certified", first_name="Cerys", last_name="Certified")
+    for lesson in make_course(lessons=3, slug="bench-certificate").lessons.all():
+        complete_lesson(certified, lesson)
+    return Certificate.objects.get(completion__learner=certified)
+
+
 def main() -> None:
     setup_test_environment()
     settings.DEBUG = False
@@ -165,6 +177,9 @@ def main() -> None:
     course, lessons = courses[7]
     complete_url = reverse("lessons:complete", args=[course.slug, lessons[0].slug])
     cases["mark complete (already done), 7 lessons"] = lambda: client.post(complete_url)
+    cases["verify a certificate (anonymous)"] = get(
+        anonymous, reverse("verify_certificate", args=[build_certificate().code])
+    )
 
     queries = {}
     for name, run in cases.items():

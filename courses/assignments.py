@@ -7,8 +7,12 @@
   covers people who join later). The same course assigned twice (a team and
   individually) shows once, with the earlier due date.
 - An assignment is complete when its lessons are complete (a lesson with a
-  quiz is complete when the quiz is passed) and, for a whole course, its final
-  assessment is passed.
+  quiz is complete when the quiz is passed) and, for a whole course, when the
+  learner completed the course (lessons.services decides that; a recorded
+  completion lasts when lessons are added later). An assignment that requires
+  a fresh completion is satisfied only by a completion recorded after it was
+  made: a learner who completed the course before starts it again (a new run;
+  earlier runs' progress and attempts are kept).
 - Due states use the site's time zone: "Due in 3 days", "Due tomorrow",
   "Due today", "Overdue by 2 days", "Completed on 4 Dec".
 """
@@ -25,8 +29,13 @@ from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from courses.models import Assignment, Course, Team
-from lessons.models import Lesson, LessonProgress, ProgressState
-from lessons.services import CourseProgress, courses_with_progress, percent_complete
+from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressState
+from lessons.services import (
+    CourseProgress,
+    completion_of,
+    courses_with_progress,
+    percent_complete,
+)
 from quizzes.models import Attempt
 
 User = get_user_model()
@@ -64,6 +73,7 @@ def assign_course(
     lessons: Iterable[Lesson] = (),
     due_date: datetime.date | None = None,
     note: str = "",
+    require_fresh_completion: bool = False,
 ) -> list[Assignment]:
     """Assign ``course`` (or ``lessons`` of it) to a team or to learners, once each."""
     learners = list(learners)
@@ -83,6 +93,8 @@ def assign_course(
         raise AssignmentError("You can only assign to learners in your teams.")
     if any(lesson.course_id != course.pk or not lesson.is_published for lesson in lessons):
         raise AssignmentError("Choose lessons of this course.")
+    if require_fresh_completion and lessons:
+        raise AssignmentError("A fresh completion is for the whole course, not chosen lessons.")
 
     targets = [{"team": team}] if team is not None else [{"learner": u} for u in learners]
     for target in targets:
@@ -101,7 +113,12 @@ def assign_course(
     try:
         for target in targets:
             assignment = Assignment.objects.create(
-                course=course, due_date=due_date, note=note, assigned_by=by, **target
+                course=course,
+                due_date=due_date,
+                note=note,
+                require_fresh_completion=require_fresh_completion,
+                assigned_by=by,
+                **target,
             )
             assignment.lessons.set(lessons)
             created.append(assignment)
@@ -112,6 +129,50 @@ def assign_course(
 
 def assignments_of(learner) -> QuerySet[Assignment]:
     return Assignment.objects.filter(Q(learner=learner) | Q(team__members=learner))
+
+
+def fresh_completion_after(assignments: Iterable[Assignment]) -> datetime.datetime | None:
+    """The moment after which a completion must be recorded to satisfy these
+    assignments of one course: the latest that asks for a fresh completion."""
+    moments = [
+        a.created_at for a in assignments if a.require_fresh_completion and not _chosen(a)
+    ]
+    return max(moments) if moments else None
+
+
+def _chosen(assignment: Assignment) -> bool:
+    """Whether the assignment names lessons (uses the prefetched lessons)."""
+    return bool(assignment.lessons.all())
+
+
+def fresh_start_asked(learner, course: Course, completion: CourseCompletion | None) -> bool:
+    """The learner completed the course, and an assignment made since asks for a
+    fresh completion: the course page offers "Start again"."""
+    if completion is None:
+        return False
+    after = fresh_completion_after(
+        assignments_of(learner).filter(course=course).prefetch_related("lessons")
+    )
+    return after is not None and completion.completed_at < after
+
+
+@transaction.atomic
+def start_fresh_run(learner, course: Course) -> None:
+    """Begin a new run of a completed course because an assignment asks for a fresh
+    completion. The current run's progress and attempts are archived into its
+    completion (kept, and shown as history); the completion is marked superseded."""
+    User.objects.select_for_update().filter(pk=learner.pk).first()
+    completion = completion_of(learner, course)
+    if not fresh_start_asked(learner, course, completion):
+        raise AssignmentError("Nothing asks you to complete this course again.")
+    LessonProgress.objects.filter(learner=learner, lesson__course=course).update(
+        archived_in=completion
+    )
+    Attempt.objects.filter(
+        Q(quiz__course=course) | Q(quiz__lesson__course=course), learner=learner
+    ).update(archived_in=completion)
+    completion.superseded_at = timezone.now()
+    completion.save(update_fields=["superseded_at"])
 
 
 def _day_month(day: datetime.date) -> str:
@@ -144,6 +205,8 @@ class AssignedCourse:
     progress: CourseProgress
     completed_on: datetime.date | None
     today: datetime.date
+    # Completed before an assignment that asks for a fresh completion: start again.
+    needs_fresh_start: bool = False
 
     @property
     def is_complete(self) -> bool:
@@ -151,7 +214,7 @@ class AssignedCourse:
 
     @property
     def percent(self) -> int:
-        return percent_complete(self.completed, self.total)
+        return 100 if self.is_complete else percent_complete(self.completed, self.total)
 
     @property
     def is_overdue(self) -> bool:
@@ -222,7 +285,15 @@ def assigned_courses(learner, today: datetime.date | None = None) -> list[Assign
         required = (lesson_ids or course_lessons) & course_lessons
         completed_dates = [done[pk] for pk in required if pk in done]
         completed_on = None
-        if required and len(completed_dates) == len(required):
+        fresh_after = fresh_completion_after(group) if lesson_ids is None else None
+        needs_fresh_start = False
+        if lesson_ids is None and progress.completed_at is not None:
+            # The whole course: the recorded completion decides, whatever was added since.
+            if fresh_after is None or progress.completed_at >= fresh_after:
+                completed_on = timezone.localdate(progress.completed_at)
+            else:
+                needs_fresh_start = True
+        elif required and len(completed_dates) == len(required) and fresh_after is None:
             finished = max(completed_dates)
             if lesson_ids is None and progress.final_required:
                 finished = final_passed_at.get(course_id) and max(
@@ -242,6 +313,7 @@ def assigned_courses(learner, today: datetime.date | None = None) -> list[Assign
                 progress=progress,
                 completed_on=completed_on,
                 today=today,
+                needs_fresh_start=needs_fresh_start,
             )
         )
     return sorted(result, key=lambda item: item.sort_key)

@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -33,10 +34,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
 from django.utils import timezone
 
+from courses.assignments import fresh_completion_after
 from courses.models import Assignment, Course, Team
-from lessons.models import Lesson, LessonProgress, ProgressState
+from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressState
 from lessons.services import SubqueryCount, percent_complete
 from quizzes.models import Attempt, Quiz
 
@@ -76,6 +79,9 @@ class Row:
     state: ProgressState
     last_activity: datetime.datetime | None
     overdue: bool
+    completed_at: datetime.datetime | None = None  # the recorded course completion
+    certificate_code: str | None = None
+    certificate_revoked: bool = False
 
 
 @dataclass
@@ -105,6 +111,9 @@ class _Scope:
     assignment: Assignment | None
     required_ids: list[int]
     require_final: bool
+    whole_course: bool
+    # A fresh completion is asked for: only completions recorded after this count.
+    fresh_after: datetime.datetime | None
 
 
 def _scope(team: Team, course: Course) -> _Scope:
@@ -133,6 +142,8 @@ def _scope(team: Team, course: Course) -> _Scope:
         assignment=assignment,
         required_ids=required,
         require_final=final is not None and not chosen,
+        whole_course=not chosen,
+        fresh_after=fresh_completion_after([assignment]) if assignment else None,
     )
 
 
@@ -142,7 +153,13 @@ def _learners(team: Team, course: Course, scope: _Scope, today: datetime.date) -
     attempts = Attempt.objects.filter(
         learner=OuterRef("pk"), submitted_at__isnull=False, quiz__in=_quiz_ids(scope)
     )
+    completion = CourseCompletion.objects.current().filter(learner=OuterRef("pk"), course=course)
+    if scope.fresh_after is not None:
+        completion = completion.filter(completed_at__gte=scope.fresh_after)
     learners = team.members.filter(is_active=True).annotate(
+        completed_at=Subquery(completion.values("completed_at")[:1]),
+        certificate_code=Subquery(completion.values("certificate__code")[:1]),
+        certificate_revoked=Subquery(completion.values("certificate__revoked_at")[:1]),
         done=SubqueryCount(
             progress.filter(lesson__in=scope.required_ids, state=ProgressState.COMPLETED).values(
                 "pk"
@@ -175,9 +192,17 @@ def _learners(team: Team, course: Course, scope: _Scope, today: datetime.date) -
             final_best=Value(None, output_field=CharField()),
             final_passed=Value(False, output_field=BooleanField()),
         )
+    # The same rule as lessons.services.CourseProgress.is_complete (a test compares
+    # them): for the whole course, a recorded completion (after the assignment, if
+    # it asks for a fresh one), or everything done now; for chosen lessons, those.
     complete = Q(done__gte=len(scope.required_ids))
     if scope.require_final:
         complete &= Q(final_passed=True)
+    if scope.whole_course:
+        if scope.fresh_after is not None:
+            complete = Q(completed_at__isnull=False)
+        else:
+            complete |= Q(completed_at__isnull=False)
     learners = learners.annotate(
         state=Case(
             When(complete, then=Value(ProgressState.COMPLETED.value)),
@@ -312,15 +337,23 @@ def _rows(learners: Sequence, scope: _Scope) -> list[Row]:
             if learner.last_activity and learner.last_activity > _EPOCH
             else None
         )
+        state = ProgressState(learner.state)
         rows.append(
             Row(
                 learner=learner,
                 cells=cells,
                 final=final,
-                percent=percent_complete(learner.done, len(scope.required_ids)),
-                state=ProgressState(learner.state),
+                percent=(
+                    100
+                    if state == ProgressState.COMPLETED
+                    else percent_complete(learner.done, len(scope.required_ids))
+                ),
+                state=state,
                 last_activity=last,
                 overdue=learner.overdue,
+                completed_at=learner.completed_at,
+                certificate_code=learner.certificate_code,
+                certificate_revoked=learner.certificate_revoked is not None,
             )
         )
     return rows
@@ -339,6 +372,8 @@ CSV_HEADER = [
     "attempts",
     "due date",
     "overdue",
+    "course completed",
+    "certificate",
 ]
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -394,8 +429,18 @@ def export_rows(
                         cell.attempts,
                         due.isoformat() if due else "",
                         "yes" if row.overdue else "no",
+                        _iso(row.completed_at),
+                        _certificate_cell(row),
                     )
                 ]
+
+
+def _certificate_cell(row: Row) -> str:
+    """The certificate's verification address, so an auditor can check it."""
+    if not row.certificate_code:
+        return ""
+    url = settings.SITE_URL + reverse("verify_certificate", args=[row.certificate_code])
+    return f"revoked: {url}" if row.certificate_revoked else url
 
 
 def _iso(moment: datetime.datetime | None) -> str:

@@ -34,6 +34,14 @@ class AssignmentForm(forms.Form):
     note = forms.CharField(
         required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    require_fresh_completion = forms.BooleanField(
+        required=False,
+        label="Require a fresh completion",
+        help_text=(
+            "For training that must be repeated (e.g. yearly compliance): people who "
+            "completed the course before take it again. Whole courses only."
+        ),
+    )
 
     def __init__(self, *args, trainer, course, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,4 +57,9 @@ class AssignmentForm(forms.Form):
         data = super().clean()
         if bool(data.get("team")) == bool(data.get("learners")):
             raise forms.ValidationError("Choose a team, or one or more learners (not both).")
+        if data.get("require_fresh_completion") and data.get("lessons"):
+            self.add_error(
+                "require_fresh_completion",
+                "A fresh completion is for the whole course: untick the lessons, or this.",
+            )
         return data

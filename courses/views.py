@@ -13,20 +13,23 @@ from courses.assignments import (
     assign_course,
     assigned_courses,
     can_follow,
+    fresh_start_asked,
     learners_followed_by,
+    start_fresh_run,
     teams_managed_by,
 )
 from courses.dashboard import SORTS, STATE_FILTERS, build_dashboard, export_rows
 from courses.forms import AssignmentForm
 from courses.models import Assignment, Course, Visibility
-from lessons.models import Lesson, ProgressState
+from lessons.http import post_only
+from lessons.models import CourseCompletion, Lesson, ProgressState
 from lessons.services import (
     as_new_learner,
     courses_with_progress,
-    final_assessment_for,
+    learner_course,
     lesson_to_continue,
-    lessons_with_state,
     progress_from_lessons,
+    record_course_completion,
 )
 from quizzes.models import Attempt
 
@@ -62,62 +65,85 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _course_and_lessons(request: HttpRequest, course_slug: str):
+def _learner_course(request: HttpRequest, course_slug: str):
     course = get_object_or_404(Course.objects.visible_to(request.user), slug=course_slug)
-    lessons = lessons_with_state(request.user, course)
-    if not lessons:
+    state = learner_course(request.user, course)
+    if not state.lessons:
         raise Http404("This course has no lessons yet.")
-    return course, lessons
+    return course, state
 
 
 def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
-    course, lessons = _course_and_lessons(request, course_slug)
-    final = final_assessment_for(request.user, course)
-    progress = progress_from_lessons(lessons, final)
-    current = lesson_to_continue(lessons)
+    course, state = _learner_course(request, course_slug)
+    current = lesson_to_continue(state.lessons)
     return render(
         request,
         "courses/course_detail.html",
         {
             "course": course,
-            "lessons": lessons,
-            "final": final,
-            "progress": progress,
+            "lessons": state.lessons,
+            "final": state.final,
+            "progress": state.progress,
+            "completion": state.completion,
+            "new_lessons": state.new_lessons,
+            "fresh_start": fresh_start_asked(request.user, course, state.completion),
             "current_lesson": current,
-            "current_number": lessons.index(current) + 1,
+            "current_number": state.lessons.index(current) + 1,
         },
     )
 
 
 def continue_course(request: HttpRequest, course_slug: str) -> HttpResponse:
     """ "Start" and "Continue" both land here: the first unfinished lesson reached."""
-    course, lessons = _course_and_lessons(request, course_slug)
-    final = final_assessment_for(request.user, course)
-    if progress_from_lessons(lessons, final).awaiting_final:
-        return redirect(final)
-    lesson = lesson_to_continue(lessons)
+    course, state = _learner_course(request, course_slug)
+    if state.progress.awaiting_final:
+        return redirect(state.final)
+    lesson = lesson_to_continue(state.lessons)
     lesson.course = course
     return redirect(lesson)
 
 
 def course_complete(request: HttpRequest, course_slug: str) -> HttpResponse:
-    course, lessons = _course_and_lessons(request, course_slug)
-    final = final_assessment_for(request.user, course)
-    progress = progress_from_lessons(lessons, final)
+    course, state = _learner_course(request, course_slug)
+    progress = state.progress
     if progress.awaiting_final:
         messages.info(request, "Pass the final assessment to complete the course.")
-        return redirect(final)
+        return redirect(state.final)
     if progress.state != ProgressState.COMPLETED:
         messages.info(
             request,
             f"You have {progress.remaining} of {progress.total} lessons still to finish.",
         )
         return redirect(course)
+    completion = state.completion or record_course_completion(request.user, course)
     return render(
         request,
         "courses/course_complete.html",
-        {"course": course, "lessons": lessons, "progress": progress, "final": final},
+        {
+            "course": course,
+            "lessons": state.lessons,
+            "progress": progress,
+            "final": state.final,
+            "completion": completion,
+            "certificate": getattr(completion, "certificate", None),
+        },
     )
+
+
+@post_only(lambda request, course_slug: reverse("courses:detail", args=[course_slug]))
+def start_again(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """A trainer asked for a fresh completion: begin a new run of the course."""
+    course = get_object_or_404(Course.objects.visible_to(request.user), slug=course_slug)
+    try:
+        start_fresh_run(request.user, course)
+    except AssignmentError as exc:
+        messages.error(request, str(exc))
+        return redirect(course)
+    messages.success(
+        request,
+        f"You are starting “{course}” again. Your earlier completion and results are kept.",
+    )
+    return redirect("courses:continue", course.slug)
 
 
 # Trainers ------------------------------------------------------------------------
@@ -222,7 +248,8 @@ def trainer_learner(request: HttpRequest, user_id: int) -> HttpResponse:
     _require_trainer(request)
     learner = get_object_or_404(learners_followed_by(request.user), pk=user_id)
     attempts = (
-        Attempt.objects.filter(learner=learner, submitted_at__isnull=False)
+        # Earlier runs' attempts too: a trainer sees the whole history.
+        Attempt.all_runs.filter(learner=learner, submitted_at__isnull=False)
         .select_related("quiz__lesson__course", "quiz__course")
         .prefetch_related("answers")
         .order_by("-submitted_at")
@@ -235,6 +262,10 @@ def trainer_learner(request: HttpRequest, user_id: int) -> HttpResponse:
             "assigned": assigned_courses(learner),
             "teams": learner.teams.filter(pk__in=teams_managed_by(request.user)),
             "attempts": attempts,
+            # Every completion, earlier runs included, with its certificate.
+            "completions": CourseCompletion.objects.filter(learner=learner).select_related(
+                "course", "certificate"
+            ),
         },
     )
 
@@ -256,6 +287,7 @@ def trainer_assign(request: HttpRequest, course_slug: str) -> HttpResponse:
                 lessons=data["lessons"],
                 due_date=data["due_date"],
                 note=data["note"],
+                require_fresh_completion=data["require_fresh_completion"],
             )
         except AssignmentError as exc:
             messages.error(request, str(exc))

@@ -139,11 +139,14 @@ class LessonProgress(models.Model):
         help_text="Set when the learner started the course again: this row is an earlier run's.",
     )
 
-    objects = CurrentRunManager()
+    # The default manager reads the current run (see CurrentRunManager); declared
+    # second because the plain one must come first for ruff's field-order check.
     all_runs = models.Manager()
+    objects = CurrentRunManager()
 
     class Meta:
         verbose_name_plural = "lesson progress"
+        default_manager_name = "objects"
         base_manager_name = "all_runs"
         constraints = [
             models.UniqueConstraint(

@@ -7,21 +7,34 @@ means the same thing on every page.
   quiz is completed by passing its quiz (see quizzes.services).
 - Percent complete = completed lessons / published lessons, rounded down.
 - A course is completed when every lesson is, and its final assessment (if it
-  has one) is passed.
+  has one) is passed. That moment is recorded once as a CourseCompletion (with
+  its certificate), in the transaction of the step that finished the course,
+  and no later change to the course takes it away: a completed learner stays
+  Completed when lessons are added, and sees them as new lessons.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from courses.models import Course
-from lessons.models import Lesson, LessonProgress, ProgressState
+from lessons.models import (
+    Certificate,
+    CourseCompletion,
+    Lesson,
+    LessonProgress,
+    ProgressState,
+    name_on_certificate,
+    new_certificate_code,
+)
 from quizzes.models import Attempt, Quiz
 
 
@@ -38,35 +51,56 @@ def percent_complete(completed: int, total: int) -> int:
 
 @dataclass(frozen=True)
 class CourseProgress:
+    """Where one learner stands in one course: the rule every page, export and
+    email asks (the dashboard's SQL in courses/dashboard.py mirrors it, and a
+    test compares the two)."""
+
     completed: int
     total: int
     started: bool
     final_required: bool = False
     final_passed: bool = False
-
-    @property
-    def percent(self) -> int:
-        return percent_complete(self.completed, self.total)
+    # When the learner's current CourseCompletion was recorded, if there is one.
+    completed_at: datetime.datetime | None = None
 
     @property
     def lessons_done(self) -> bool:
         return bool(self.total) and self.completed >= self.total
 
     @property
+    def is_complete(self) -> bool:
+        """Recorded as completed, or every lesson done and the final passed now (a
+        lesson retired since, say, before the record was written)."""
+        return self.completed_at is not None or (
+            self.lessons_done and (self.final_passed or not self.final_required)
+        )
+
+    @property
     def awaiting_final(self) -> bool:
-        return self.lessons_done and self.final_required and not self.final_passed
+        return not self.is_complete and self.lessons_done and self.final_required
 
     @property
     def state(self) -> ProgressState:
-        if self.lessons_done and not self.awaiting_final:
+        if self.is_complete:
             return ProgressState.COMPLETED
         if self.started:
             return ProgressState.IN_PROGRESS
         return ProgressState.NOT_STARTED
 
     @property
+    def percent(self) -> int:
+        # A completion covers the course as it was: lessons added later do not
+        # make a completed learner "87%" again (they are shown as new lessons).
+        return 100 if self.is_complete else percent_complete(self.completed, self.total)
+
+    @property
     def remaining(self) -> int:
         return max(self.total - self.completed, 0)
+
+    @property
+    def new_lessons(self) -> int:
+        """Lessons a completed learner has not done: added since they finished."""
+        return self.remaining if self.is_complete else 0
 
 
 @transaction.atomic
@@ -94,7 +128,8 @@ def complete_lesson(learner, lesson: Lesson) -> LessonProgress:
 
 @transaction.atomic
 def record_lesson_completion(learner, lesson: Lesson) -> LessonProgress:
-    """Mark the lesson completed for the learner, once (also used by quizzes)."""
+    """Mark the lesson completed for the learner, once (also used by quizzes), and
+    the course too if this was the last step."""
     now = timezone.now()
     # The row lock serialises two racing requests; the unique constraint backs it up.
     progress, created = LessonProgress.objects.select_for_update().get_or_create(
@@ -106,7 +141,111 @@ def record_lesson_completion(learner, lesson: Lesson) -> LessonProgress:
         progress.state = ProgressState.COMPLETED
         progress.completed_at = now
         progress.save(update_fields=["state", "completed_at", "updated_at"])
+    record_course_completion(learner, lesson.course)
     return progress
+
+
+@transaction.atomic
+def record_course_completion(learner, course: Course) -> CourseCompletion | None:
+    """Record that the learner completed the course, if they now have, exactly once;
+    with its certificate. Returns the current completion, or None.
+
+    Called inside the transaction of the lesson completion or passing attempt that
+    may finish the course. The learner's row is locked first, so two requests
+    finishing the last two lessons at once are serialised: the second sees the
+    first's lesson and records the completion (the partial unique constraint on
+    current completions backs this up).
+    """
+    get_user_model().objects.select_for_update().filter(pk=learner.pk).first()
+    existing = completion_of(learner, course)
+    if existing is not None:
+        return existing
+    lessons = lessons_with_state(learner, course)
+    final = final_assessment_for(learner, course)
+    if not progress_from_lessons(lessons, final).is_complete:
+        return None
+    completed_at = dict(
+        LessonProgress.objects.filter(
+            learner=learner, lesson__in=[lesson.pk for lesson in lessons]
+        ).values_list("lesson_id", "completed_at")
+    )
+    final_attempt = None
+    if final is not None:
+        final_attempt = (
+            Attempt.objects.filter(learner=learner, quiz=final, passed=True)
+            .order_by("submitted_at", "pk")
+            .first()
+        )
+    previous_runs = CourseCompletion.objects.filter(learner=learner, course=course).count()
+    now = timezone.now()
+    completion = CourseCompletion.objects.create(
+        learner=learner,
+        course=course,
+        run=previous_runs + 1,
+        completed_at=now,
+        final_attempt=final_attempt,
+        final_percent=final_attempt.percent if final_attempt else None,
+        lessons=[
+            {
+                "id": lesson.pk,
+                "slug": lesson.slug,
+                "title": lesson.title,
+                "completed_at": completed_at[lesson.pk].isoformat(),
+            }
+            for lesson in lessons
+        ],
+    )
+    Certificate.objects.create(
+        completion=completion,
+        code=new_certificate_code(),
+        learner_name=name_on_certificate(learner),
+        course_title=course.title,
+        issued_at=now,
+    )
+    return completion
+
+
+def completion_of(learner, course: Course) -> CourseCompletion | None:
+    """The learner's current completion of the course (with its certificate), if any."""
+    return (
+        CourseCompletion.objects.current()
+        .filter(learner=learner, course=course)
+        .select_related("certificate")
+        .first()
+    )
+
+
+def record_due_completions(course: Course) -> int:
+    """Record completions that content changes have made due (a lesson retired,
+    the final assessment removed) for learners who had done everything else.
+    Returns how many were recorded. The importer runs it after every import; the
+    candidates are found in one query, so a course with thousands of learners
+    part-way through costs the same as one."""
+    published = Lesson.objects.published().filter(course=course)
+    total = published.count()
+    if not total:
+        return 0
+    done_everything = (
+        LessonProgress.objects.filter(lesson__in=published, state=ProgressState.COMPLETED)
+        .order_by()
+        .values("learner")
+        .annotate(done=Count("pk"))
+        .filter(done=total)
+        .values("learner")
+    )
+    candidates = get_user_model().objects.filter(pk__in=done_everything).exclude(
+        pk__in=CourseCompletion.objects.current().filter(course=course).values("learner")
+    )
+    final = Quiz.objects.published().filter(course=course).first()
+    if final is not None:
+        candidates = candidates.filter(
+            pk__in=Attempt.objects.filter(quiz=final, passed=True).values("learner")
+        )
+    recorded = 0
+    for learner in candidates:
+        if record_course_completion(learner, course) is not None:
+            recorded += 1
+    return recorded
 
 
 def lessons_with_state(learner, course: Course) -> list[Lesson]:
@@ -173,22 +312,51 @@ def final_assessment_for(learner, course: Course) -> Quiz | None:
 
 
 def progress_from_lessons(
-    lessons: Sequence[Lesson], final_assessment: Quiz | None = None
+    lessons: Sequence[Lesson],
+    final_assessment: Quiz | None = None,
+    completion: CourseCompletion | None = None,
 ) -> CourseProgress:
-    """Course progress from :func:`lessons_with_state` and :func:`final_assessment_for`."""
+    """Course progress from :func:`lessons_with_state`, :func:`final_assessment_for`
+    and :func:`completion_of`."""
     return CourseProgress(
         completed=sum(lesson.state == ProgressState.COMPLETED for lesson in lessons),
         total=len(lessons),
         started=any(lesson.state != ProgressState.NOT_STARTED for lesson in lessons),
         final_required=final_assessment is not None,
         final_passed=bool(final_assessment is not None and final_assessment.passed),
+        completed_at=completion.completed_at if completion else None,
     )
+
+
+@dataclass
+class LearnerCourse:
+    """Everything a learner's page shows about one course: its lessons with the
+    learner's state, the final assessment with their results, their current
+    completion (with certificate) and the progress derived from them."""
+
+    lessons: list[Lesson]
+    final: Quiz | None
+    completion: CourseCompletion | None
+    progress: CourseProgress
+
+    @property
+    def new_lessons(self) -> list[Lesson]:
+        """Lessons a completed learner has not done (added since they finished)."""
+        if not self.progress.is_complete:
+            return []
+        return [lesson for lesson in self.lessons if lesson.state != ProgressState.COMPLETED]
+
+
+def learner_course(learner, course: Course) -> LearnerCourse:
+    lessons = lessons_with_state(learner, course)
+    final = final_assessment_for(learner, course)
+    completion = completion_of(learner, course)
+    progress = progress_from_lessons(lessons, final, completion)
+    return LearnerCourse(lessons, final, completion, progress)
 
 
 def course_progress(learner, course: Course) -> CourseProgress:
-    return progress_from_lessons(
-        lessons_with_state(learner, course), final_assessment_for(learner, course)
-    )
+    return learner_course(learner, course).progress
 
 
 def lesson_to_continue(lessons: Sequence[Lesson]) -> Lesson | None:
@@ -219,6 +387,9 @@ def courses_with_progress(learner, courses=None) -> list[tuple[Course, CoursePro
         lesson__retired_at__isnull=True,
     )
     final = Quiz.objects.published().filter(course=OuterRef("pk"))
+    completion = CourseCompletion.objects.current().filter(
+        learner=learner, course=OuterRef("pk")
+    )
     courses = (
         (Course.objects.all() if courses is None else courses)
         .filter(published_at__isnull=False)
@@ -237,6 +408,7 @@ def courses_with_progress(learner, courses=None) -> list[tuple[Course, CoursePro
                     passed=True,
                 )
             ),
+            completed_at=Subquery(completion.values("completed_at")[:1]),
         )
         .filter(lesson_count__gt=0)
         .order_by("title")
@@ -250,6 +422,7 @@ def courses_with_progress(learner, courses=None) -> list[tuple[Course, CoursePro
                 started=course.started_count > 0,
                 final_required=course.has_final,
                 final_passed=course.final_passed,
+                completed_at=course.completed_at,
             ),
         )
         for course in courses

@@ -1,17 +1,24 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from courses.models import Course
+from lessons.certificates import (
+    certificate_for,
+    certificate_pdf,
+    find_certificate,
+    normalise_code,
+    verification_url,
+)
+from lessons.http import post_only
 from lessons.models import Lesson, ProgressState
 from lessons.services import (
     LessonError,
     as_new_learner,
     complete_lesson,
-    final_assessment_for,
-    lessons_with_state,
+    learner_course,
     progress_from_lessons,
     start_lesson,
 )
@@ -29,12 +36,13 @@ def _published_lesson(request: HttpRequest, course_slug: str, lesson_slug: str) 
 
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = _published_lesson(request, course_slug, lesson_slug)
-    lessons = lessons_with_state(request.user, lesson.course)
+    course_state = learner_course(request.user, lesson.course)
+    lessons = course_state.lessons
     index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
     current = lessons[index]
     if current.state == ProgressState.NOT_STARTED:
         current.state = ProgressState(start_lesson(request.user, lesson).state)
-    final = final_assessment_for(request.user, lesson.course)
+    final = course_state.final
     return render(
         request,
         "lessons/lesson_detail.html",
@@ -48,12 +56,15 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
             "previous_lesson": lessons[index - 1] if index > 0 else None,
             "next_lesson": lessons[index + 1] if index + 1 < len(lessons) else None,
             "final": final,
-            "progress": progress_from_lessons(lessons, final),
+            "progress": progress_from_lessons(lessons, final, course_state.completion),
         },
     )
 
 
-@require_POST
+@post_only(
+    _published_lesson,
+    "You were signed out before the lesson was marked complete. Mark it complete again.",
+)
 def mark_complete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = _published_lesson(request, course_slug, lesson_slug)
     try:
@@ -68,10 +79,9 @@ def next_step_after(request: HttpRequest, lesson: Lesson) -> str:
     """Where a learner goes after finishing a lesson: the next lesson, the final
     assessment, "Course complete", or back to the first unfinished lesson."""
     course = lesson.course
-    lessons = lessons_with_state(request.user, course)
-    final = final_assessment_for(request.user, course)
-    progress = progress_from_lessons(lessons, final)
-    if progress.state == ProgressState.COMPLETED:
+    course_state = learner_course(request.user, course)
+    lessons, final, progress = course_state.lessons, course_state.final, course_state.progress
+    if progress.state == ProgressState.COMPLETED and not course_state.new_lessons:
         return reverse("courses:complete", args=[course.slug])
     later = [item for item in lessons if item.position > lesson.position]
     if later:
@@ -115,3 +125,47 @@ def preview_lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "progress": progress_from_lessons(lessons),
         },
     )
+
+
+# Certificates ----------------------------------------------------------------
+
+
+def certificate_page(request: HttpRequest, code: str) -> HttpResponse:
+    certificate = certificate_for(request.user, code)
+    if certificate is None:
+        raise Http404("No such certificate.")
+    return render(
+        request,
+        "lessons/certificate.html",
+        {"certificate": certificate, "verify_url": verification_url(certificate)},
+    )
+
+
+def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
+    certificate = certificate_for(request.user, code)
+    if certificate is None:
+        raise Http404("No such certificate.")
+    response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
+    return response
+
+
+@login_not_required
+def verify_certificate(request: HttpRequest, code: str = "") -> HttpResponse:
+    """Public: anyone holding a certificate's code (an auditor, an employer) checks it.
+    Shows only what the certificate itself says, and whether it still stands."""
+    typed = request.GET.get("code", "").strip()
+    if typed:  # the form on this page
+        if normalised := normalise_code(typed):
+            return redirect("verify_certificate", normalised)
+        code = typed
+    certificate = find_certificate(code) if code else None
+    response = render(
+        request,
+        "lessons/verify.html",
+        {"certificate": certificate, "code": code},
+        status=404 if code and certificate is None else 200,
+    )
+    # Names of real people: keep these pages out of search engines.
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -180,11 +180,14 @@ class Attempt(models.Model):
         help_text="Set when the learner started the course again: an earlier run's attempt.",
     )
 
-    objects = CurrentRunManager()
+    # The default manager reads the current run (see CurrentRunManager); declared
+    # second because the plain one must come first for ruff's field-order check.
     all_runs = models.Manager()
+    objects = CurrentRunManager()
 
     class Meta:
         ordering = ["quiz", "learner", "number"]
+        default_manager_name = "objects"
         base_manager_name = "all_runs"
         constraints = [
             models.UniqueConstraint(

@@ -14,12 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 from django.http import QueryDict
 from django.utils import timezone
 
 from lessons.models import ProgressState
-from lessons.services import lessons_with_state, record_lesson_completion
+from lessons.services import (
+    lessons_with_state,
+    record_course_completion,
+    record_lesson_completion,
+)
 from quizzes.models import Answer, Attempt, Choice, Question, QuestionType, Quiz
 
 MAX_TEXT_ANSWER = 200
@@ -133,8 +137,10 @@ def quiz_status(learner, quiz: Quiz) -> QuizStatus:
 def open_attempt(learner, quiz: Quiz, used: int) -> Attempt | None:
     """The learner's attempt in progress, opened now if needed; None when none are left.
 
-    ``used`` is the number of submitted attempts. The partial unique constraint
-    allows one open attempt per learner and quiz, so two tabs share it.
+    ``used`` is the number of submitted attempts in the current run. The partial
+    unique constraint allows one open attempt per learner and quiz, so two tabs
+    share it. Attempt numbers go on across runs (an earlier run's attempts are
+    kept), so the next number is one more than the learner's highest.
     """
     check_quiz_open(learner, quiz)
     existing = Attempt.objects.filter(learner=learner, quiz=quiz, submitted_at__isnull=True)
@@ -145,8 +151,11 @@ def open_attempt(learner, quiz: Quiz, used: int) -> Attempt | None:
         return None
     try:
         with transaction.atomic():
+            highest = Attempt.all_runs.filter(learner=learner, quiz=quiz).aggregate(
+                highest=Max("number")
+            )["highest"]
             return Attempt.objects.create(
-                learner=learner, quiz=quiz, number=used + 1, order=_new_order(quiz)
+                learner=learner, quiz=quiz, number=(highest or 0) + 1, order=_new_order(quiz)
             )
     except IntegrityError:  # another request opened it first
         return existing.get()
@@ -289,8 +298,11 @@ def submit_attempt(learner, quiz: Quiz, attempt_id: int, data: QueryDict) -> Att
     attempt.passed = passes(attempt.score, attempt.max_score, quiz.pass_mark)
     attempt.submitted_at = timezone.now()
     attempt.save(update_fields=["score", "max_score", "percent", "passed", "submitted_at"])
-    if attempt.passed and not quiz.is_final_assessment:
-        record_lesson_completion(learner, quiz.lesson)
+    if attempt.passed:
+        if quiz.is_final_assessment:
+            record_course_completion(learner, quiz.course)
+        else:
+            record_lesson_completion(learner, quiz.lesson)
     return attempt
 
 

@@ -1,11 +1,18 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from courses.models import Course
-from lessons.services import final_assessment_for, lessons_with_state, progress_from_lessons
+from lessons.certificates import certificates_of
+from lessons.http import post_only
+from lessons.services import learner_course
+from quizzes import drafts
+from quizzes.drafts import DraftClosed, DraftRefused
 from quizzes.models import Attempt, Quiz
 from quizzes.services import (
     AttemptClosed,
@@ -34,7 +41,14 @@ def _published_quiz(request: HttpRequest, quiz_id: int) -> Quiz:
     return quiz
 
 
+# Open to anonymous requests only so that a submit arriving after the session ended
+# keeps its answers; a GET still goes to the login page, as everywhere else.
+@login_not_required
 def take_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return _save_signed_out(request, quiz_id)
+        return redirect_to_login(request.get_full_path())
     quiz = _published_quiz(request, quiz_id)
     if request.method == "POST":
         return _submit(request, quiz)
@@ -48,9 +62,10 @@ def take_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
 
 def _render_quiz(request, quiz, status, *, attempt=None, locked="", missing=None):
     questions = questions_for(quiz, attempt) if attempt else []
-    given = missing.given if missing else {}
+    # What the learner had answered: the sheet just posted when something was left
+    # blank, otherwise the answers saved as they went (or when their session ended).
+    given = missing.given if missing else drafts.answers_to_show(questions, attempt)
     for question in questions:
-        # What the learner had answered, shown back when something was left blank.
         question.given = given.get(question.pk)
         question.unanswered = bool(missing) and question.pk in missing.unanswered
     return render(
@@ -63,8 +78,23 @@ def _render_quiz(request, quiz, status, *, attempt=None, locked="", missing=None
             "attempt": attempt,
             "questions": questions,
             "locked": locked,
+            "draft_token": drafts.sign_attempt(attempt) if attempt else "",
         },
     )
+
+
+def _save_signed_out(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    """A quiz posted after the session ended: keep the answers (never grade them),
+    then sign in and come back to the quiz to submit them."""
+    try:
+        drafts.save_signed_out(request.POST.get(drafts.TOKEN_FIELD, ""), quiz_id, request.POST)
+    except DraftRefused:
+        pass  # nothing shows whose answers these are: keep nothing
+    else:
+        messages.info(
+            request, "You were signed out. Your answers are saved: sign in to submit them."
+        )
+    return redirect_to_login(reverse("quizzes:take", args=[quiz_id]))
 
 
 def _submit(request: HttpRequest, quiz: Quiz) -> HttpResponse:
@@ -87,9 +117,27 @@ def _submit(request: HttpRequest, quiz: Quiz) -> HttpResponse:
     return redirect(attempt)
 
 
+def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
+    return get_object_or_404(Attempt.objects, pk=attempt_id, learner=request.user)
+
+
+@post_only(lambda request, attempt_id: _own_attempt(request, attempt_id).quiz)
+def save_answers(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """The quiz page's autosave: 204 when stored, 409 once the attempt is submitted,
+    400 for answers our form could not send."""
+    attempt = _own_attempt(request, attempt_id)
+    try:
+        drafts.save_answers(attempt, request.POST)
+    except DraftRefused as exc:
+        status = 409 if isinstance(exc, DraftClosed) else 400
+        return HttpResponse(str(exc), status=status, content_type="text/plain; charset=utf-8")
+    return HttpResponse(status=204)
+
+
 def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = get_object_or_404(
-        Attempt.objects.select_related("quiz__lesson__course", "quiz__course"),
+        # An earlier run's attempts stay readable (they are the learner's record).
+        Attempt.all_runs.select_related("quiz__lesson__course", "quiz__course"),
         pk=attempt_id,
         learner=request.user,
     )
@@ -98,8 +146,8 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     quiz = attempt.quiz
     course = quiz.owning_course
     status = quiz_status(request.user, quiz)
-    lessons = lessons_with_state(request.user, course)
-    final = final_assessment_for(request.user, course)
+    course_state = learner_course(request.user, course)
+    lessons, final = course_state.lessons, course_state.final
     next_lesson = None
     if quiz.lesson_id:
         after = [lesson for lesson in lessons if lesson.position > quiz.lesson.position]
@@ -116,10 +164,14 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
             "items": review_attempt(attempt),
             "next_lesson": next_lesson,
             "final": final,
-            "progress": progress_from_lessons(lessons, final),
+            "progress": course_state.progress,
         },
     )
 
 
 def my_results(request: HttpRequest) -> HttpResponse:
-    return render(request, "quizzes/my_results.html", {"rows": results_for(request.user)})
+    return render(
+        request,
+        "quizzes/my_results.html",
+        {"rows": results_for(request.user), "certificates": certificates_of(request.user)},
+    )

@@ -103,3 +103,21 @@ def answer_sheet(quiz, attempt, correct: bool | int = True) -> dict:
         else:
             data[key] = str(question.choices.get(is_correct=good).pk)
     return data
+
+
+def as_post(data: dict):
+    """A QueryDict as a form post would give, from answer_sheet()'s dict."""
+    from django.http import QueryDict
+
+    post = QueryDict(mutable=True)
+    for key, value in data.items():
+        post.setlist(key, value if isinstance(value, list) else [value])
+    return post
+
+
+def take_quiz(learner, quiz, correct: bool | int = True):
+    """Open an attempt and submit it through the real use cases; returns the attempt."""
+    from quizzes.services import open_attempt, quiz_status, submit_attempt
+
+    attempt = open_attempt(learner, quiz, quiz_status(learner, quiz).used)
+    return submit_attempt(learner, quiz, attempt.pk, as_post(answer_sheet(quiz, attempt, correct)))

@@ -56,21 +56,21 @@ def test_my_learning_queries(learner_client, learner, django_assert_max_num_quer
 
 def test_course_page_queries(learner_client, learner, django_assert_max_num_queries):
     course, _ = course_with_progress(learner, 7)
-    # + course, lessons, progress, quizzes, quiz scores, final, final scores
-    with django_assert_max_num_queries(11):
+    # + course, lessons, progress, quizzes, quiz scores, final, final scores, completion
+    with django_assert_max_num_queries(12):
         learner_client.get(course.get_absolute_url())
 
 
 def test_lesson_page_queries_on_first_visit(learner_client, learner, django_assert_max_num_queries):
     _, lessons = course_with_progress(learner, 7)
-    # 11 reads, then start_lesson: SELECT + INSERT inside two savepoints (6 statements).
-    with django_assert_max_num_queries(17):
+    # 12 reads, then start_lesson: SELECT + INSERT inside two savepoints (6 statements).
+    with django_assert_max_num_queries(18):
         learner_client.get(lessons[5].get_absolute_url())
 
 
 def test_lesson_page_queries_on_return(learner_client, learner, django_assert_max_num_queries):
     _, lessons = course_with_progress(learner, 7)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         learner_client.get(lessons[0].get_absolute_url())  # completed earlier: read only
 
 

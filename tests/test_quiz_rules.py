@@ -1,7 +1,6 @@
 """Scoring and the quiz rules, without HTTP."""
 
 import pytest
-from django.http import QueryDict
 
 from lessons.models import LessonProgress, ProgressState
 from lessons.services import (
@@ -26,21 +25,12 @@ from quizzes.services import (
     read_answer_sheet,
     submit_attempt,
 )
-from tests.factories import answer_sheet, make_course, make_quiz
+from tests.factories import answer_sheet, as_post, make_course, make_quiz, take_quiz
 
 pytestmark = pytest.mark.django_db
 
 
-def as_post(data: dict) -> QueryDict:
-    post = QueryDict(mutable=True)
-    for key, value in data.items():
-        post.setlist(key, value if isinstance(value, list) else [value])
-    return post
-
-
-def take(learner, quiz, correct=True) -> Attempt:
-    attempt = open_attempt(learner, quiz, quiz_status(learner, quiz).used)
-    return submit_attempt(learner, quiz, attempt.pk, as_post(answer_sheet(quiz, attempt, correct)))
+take = take_quiz
 
 
 @pytest.fixture

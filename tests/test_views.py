@@ -135,7 +135,10 @@ def test_double_click_on_mark_complete_records_one_completion(learner_client, le
 
 def test_mark_complete_needs_post(learner_client, course):
     lesson = course.lessons.first()
-    assert learner_client.get(complete_url(lesson)).status_code == 405
+    response = learner_client.get(complete_url(lesson))
+    # A GET (after signing in again, say) goes to the lesson, never a 405 page.
+    assert response.status_code == 302 and response["Location"] == lesson_url(lesson)
+    assert learner_client.put(complete_url(lesson)).status_code == 405
     assert not LessonProgress.objects.filter(state=ProgressState.COMPLETED).exists()
 
 

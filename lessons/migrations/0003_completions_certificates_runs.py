@@ -47,13 +47,13 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterModelOptions(
             name='lessonprogress',
-            options={'base_manager_name': 'all_runs', 'verbose_name_plural': 'lesson progress'},
+            options={'base_manager_name': 'all_runs', 'default_manager_name': 'objects', 'verbose_name_plural': 'lesson progress'},
         ),
         migrations.AlterModelManagers(
             name='lessonprogress',
             managers=[
-                ('objects', django.db.models.manager.Manager()),
                 ('all_runs', django.db.models.manager.Manager()),
+                ('objects', django.db.models.manager.Manager()),
             ],
         ),
         migrations.RemoveConstraint(

@@ -17,13 +17,13 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelOptions(
             name='attempt',
-            options={'base_manager_name': 'all_runs', 'ordering': ['quiz', 'learner', 'number']},
+            options={'base_manager_name': 'all_runs', 'default_manager_name': 'objects', 'ordering': ['quiz', 'learner', 'number']},
         ),
         migrations.AlterModelManagers(
             name='attempt',
             managers=[
-                ('objects', django.db.models.manager.Manager()),
                 ('all_runs', django.db.models.manager.Manager()),
+                ('objects', django.db.models.manager.Manager()),
             ],
         ),
         migrations.RemoveConstraint(

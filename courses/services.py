@@ -1,18 +1,47 @@
-"""Importing course content from Markdown files into the database."""
+"""Importing course content from Markdown files into the database.
+
+Every course, lesson and quiz keeps a hash of what was last imported into it
+(``imported_hash``). Comparing it with a hash of the row now and of the file
+now tells who changed what since: the files win where only they changed, an
+edit made in the admin is kept where only the database changed, and an item
+changed on both sides is a conflict that stops the import before it writes.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from courses.content_files import CourseSource, LessonSource, read_content
+from courses.content_files import CourseSource, read_content
+from courses.content_hash import (
+    ABSENT,
+    choice_fields,
+    course_fields,
+    course_hash,
+    lesson_fields,
+    lesson_hash,
+    question_fields,
+    quiz_fields,
+    quiz_hash,
+)
 from courses.models import Course
 from lessons.models import Lesson
+from lessons.services import record_due_completions
 from quizzes.content_files import ChoiceSource, QuizSource
 from quizzes.models import Choice, Question, Quiz
+
+# What an import does with one course, lesson or quiz.
+SAME = "same"  # the database and the files agree: only record the hash
+TAKE = "take"  # write the files' version
+KEEP = "keep"  # keep the database's version (an admin's edit, or only in the admin)
+CONFLICT = "conflict"  # changed on both sides, differently
 
 
 @dataclass
@@ -25,6 +54,8 @@ class CourseImportReport:
     unchanged: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
     quiz_changes: list[str] = field(default_factory=list)
+    # Admin edits kept or overwritten, items only in the admin: one line each.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -52,113 +83,291 @@ class CourseImportReport:
         )
 
 
-def import_content(root: Path) -> list[CourseImportReport]:
-    """Validate every file below ``root`` first, then import each course atomically.
+@dataclass(frozen=True)
+class Conflict:
+    course: str
+    item: str  # "course", "lesson <slug>", "quiz of lesson <slug>" or "final assessment"
+    in_files: str  # "changed in" or "removed from"
+    by: str  # "changed in the admin by <user> on <when>", or "changed outside the admin"
 
-    Raises ``ContentInvalid`` before writing anything if any file is bad.
+    def __str__(self) -> str:
+        return f"{self.course}, {self.item}: {self.in_files} the files, and {self.by}"
+
+
+class ImportConflict(Exception):
+    """Content changed both in the files and in the admin since the last import."""
+
+    def __init__(self, conflicts: list[Conflict]):
+        self.conflicts = conflicts
+        count = len(conflicts)
+        super().__init__(
+            f"{count} conflict{'s' if count != 1 else ''}: changed both in the files and in "
+            "the admin since the last import; nothing was imported.\n"
+            + "".join(f"  {conflict}\n" for conflict in conflicts)
+            + "To keep the admin's version: manage.py export_content (review it with git diff),"
+            " then import again.\n"
+            "To take the files' version: manage.py import_content --theirs (or --force)."
+        )
+
+
+def import_content(root: Path, *, theirs: bool = False) -> list[CourseImportReport]:
+    """Validate every file below ``root``, check every course, then import them all.
+
+    Raises ``ContentInvalid`` if any file is bad and ``ImportConflict`` if
+    anything changed both in the files and in the admin, before writing
+    anything. ``theirs`` takes the files' version of conflicts and admin edits.
     """
-    return [import_course(source) for source in read_content(root)]
+    return _import(read_content(root), theirs)
+
+
+def import_course(source: CourseSource, *, theirs: bool = False) -> CourseImportReport:
+    """Check, then create or update one course and its lessons from their source files."""
+    return _import([source], theirs)[0]
 
 
 @transaction.atomic
-def import_course(source: CourseSource) -> CourseImportReport:
-    """Create or update one course and its lessons from their source files.
+def _import(sources: list[CourseSource], theirs: bool) -> list[CourseImportReport]:
+    # Every course is checked before any is written, so a conflict in one course
+    # leaves the whole pack as it was.
+    plans = [_plan_course(source, theirs) for source in sources]
+    conflicts = [conflict for plan in plans for conflict in plan.conflicts]
+    if conflicts:
+        raise ImportConflict(conflicts)
+    return [_write_course(plan) for plan in plans]
 
-    A lesson's identity is its slug, so reordering or retitling keeps every
-    learner's progress. Lessons missing from the source are retired, not deleted.
-    """
-    report = CourseImportReport(slug=source.slug)
+
+@dataclass
+class _Item:
+    """One course, lesson or quiz: its database row, its file's hash, what to do."""
+
+    row: Any  # a Course, Lesson or Quiz; None when the files bring a new one
+    file_hash: str
+    action: str = TAKE
+
+
+@dataclass
+class _Plan:
+    """What importing one course will do, decided before anything is written."""
+
+    source: CourseSource
+    theirs: bool
+    course: _Item | None = None
+    lessons: dict[str, _Item] = field(default_factory=dict)  # lessons in the files, by slug
+    quizzes: dict[str, _Item] = field(default_factory=dict)  # by lesson slug, or "final..."
+    retire: list[Lesson] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def judge(self, what: str, row: Any, in_db: str, in_file: str) -> _Item:
+        """Decide from the recorded, database and file hashes; note what the admin sees."""
+        slug, recorded = self.source.slug, row.imported_hash
+        if in_db == in_file:
+            return _Item(row, in_file, SAME)
+        if in_file == ABSENT and not recorded:
+            # Never imported and not in the files: made in the admin.
+            self.notes.append(f"{slug}: {what} is only in the admin (not in the files); left alone")
+            return _Item(row, in_file, KEEP)
+        # A blank record predates import hashes: the database counts as unchanged.
+        if not recorded or in_db == recorded:
+            return _Item(row, in_file, TAKE)
+        by = _last_admin_change(row)
+        if self.theirs:
+            self.notes.append(f"{slug}: overwrote the admin's edit of {what} ({by}) with the files")
+            return _Item(row, in_file, TAKE)
+        if in_file == recorded:
+            self.notes.append(
+                f"{slug}: kept the admin's edit of {what} ({by}); "
+                "run export_content to take it into the files"
+            )
+            return _Item(row, in_file, KEEP)
+        side = "removed from" if in_file == ABSENT else "changed in"
+        self.conflicts.append(Conflict(slug, what, side, by))
+        return _Item(row, in_file, CONFLICT)
+
+    def judge_quiz(self, what: str, quiz: Quiz | None, source: QuizSource | None) -> _Item:
+        if quiz is None:
+            return _Item(None, quiz_hash(source))
+        return self.judge(what, quiz, quiz_hash(quiz), quiz_hash(source))
+
+
+def _plan_course(source: CourseSource, theirs: bool) -> _Plan:
+    plan = _Plan(source, theirs)
     course = Course.objects.select_for_update().filter(slug=source.slug).first()
-    course_fields = {
-        "title": source.title,
-        "description": source.description,
-        "introduction_markdown": source.introduction,
-        "visibility": source.visibility,
-    }
+    if course is None:
+        plan.course = _Item(None, course_hash(source))
+        plan.quizzes["final assessment"] = _Item(None, quiz_hash(source.final_assessment))
+        lessons, quizzes = {}, {}
+    else:
+        plan.course = plan.judge("course", course, course_hash(course), course_hash(source))
+        final = Quiz.objects.filter(course=course).first()
+        plan.quizzes["final assessment"] = plan.judge_quiz(
+            "final assessment", final, source.final_assessment
+        )
+        lessons = {lesson.slug: lesson for lesson in Lesson.objects.filter(course=course)}
+        quizzes = {quiz.lesson_id: quiz for quiz in Quiz.objects.filter(lesson__course=course)}
+
+    for lesson_source in source.lessons:
+        slug = lesson_source.slug
+        lesson = lessons.pop(slug, None)
+        if lesson is None:
+            plan.lessons[slug] = _Item(None, lesson_hash(lesson_source))
+            plan.quizzes[slug] = _Item(None, quiz_hash(lesson_source.quiz))
+            continue
+        plan.lessons[slug] = plan.judge(
+            f"lesson {slug}", lesson, lesson_hash(lesson), lesson_hash(lesson_source)
+        )
+        plan.quizzes[slug] = plan.judge_quiz(
+            f"quiz of lesson {slug}", quizzes.get(lesson.pk), lesson_source.quiz
+        )
+
+    for lesson in lessons.values():  # in the database, not in the files
+        if lesson.retired_at is not None:
+            continue
+        if plan.course.action == KEEP and lesson.imported_hash:
+            # Which lessons the course has is part of the course, edited in the
+            # admin (a lesson brought back or published there): left as it is.
+            continue
+        item = plan.judge(f"lesson {lesson.slug}", lesson, lesson_hash(lesson), ABSENT)
+        if item.action == TAKE:
+            plan.retire.append(lesson)
+    return plan
+
+
+def _write_course(plan: _Plan) -> CourseImportReport:
+    """Carry out a plan: lessons keep their identity (slug) and learners' progress;
+    lessons missing from the files are retired, not deleted."""
+    source = plan.source
+    report = CourseImportReport(slug=source.slug, notes=plan.notes)
+    course = plan.course.row
     if course is None:
         course = Course.objects.create(
-            slug=source.slug, published_at=timezone.now(), **course_fields
+            slug=source.slug,
+            published_at=timezone.now(),
+            imported_hash=plan.course.file_hash,
+            **course_fields(source),
         )
         report.course_created = True
-    elif _apply(course, course_fields):
-        course.save()
-        report.course_updated = True
+    else:
+        report.course_updated = _save(course, plan.course, course_fields(source))
 
-    report.quiz_changes += _sync_quiz(source.final_assessment, "final assessment", course=course)
+    report.quiz_changes += _sync_quiz(
+        source.final_assessment, "final assessment", plan.quizzes["final assessment"], course=course
+    )
 
-    existing = {lesson.slug: lesson for lesson in Lesson.objects.filter(course=course)}
+    # The files decide which lessons the course has and their order, unless the
+    # course was edited in the admin and that edit is kept.
+    placing = plan.course.action != KEEP
     for position, lesson_source in enumerate(source.lessons, start=1):
-        lesson = existing.pop(lesson_source.slug, None)
-        fields = _lesson_fields(lesson_source, position)
+        slug = lesson_source.slug
+        item = plan.lessons[slug]
+        placement = {"position": position, "retired_at": None} if placing else {}
+        lesson = item.row
         if lesson is None:
+            if not placing:
+                continue  # deleted in the admin, a part of the course's kept edit
             lesson = Lesson.objects.create(
-                course=course, slug=lesson_source.slug, published_at=timezone.now(), **fields
+                course=course,
+                slug=slug,
+                published_at=timezone.now(),
+                imported_hash=item.file_hash,
+                **lesson_fields(lesson_source),
+                **placement,
             )
-            report.created.append(lesson_source.slug)
-        elif _apply(lesson, fields):
-            lesson.save()
-            report.updated.append(lesson_source.slug)
+            report.created.append(slug)
+        elif _save(lesson, item, lesson_fields(lesson_source), placement):
+            report.updated.append(slug)
         else:
-            report.unchanged.append(lesson_source.slug)
-        report.quiz_changes += _sync_quiz(lesson_source.quiz, lesson.slug, lesson=lesson)
+            report.unchanged.append(slug)
+        quiz_item = plan.quizzes[slug]
+        report.quiz_changes += _sync_quiz(lesson_source.quiz, slug, quiz_item, lesson=lesson)
 
     now = timezone.now()
-    for lesson in existing.values():
-        if lesson.retired_at is None:
-            lesson.retired_at = now
-            lesson.save(update_fields=["retired_at", "updated_at"])
-            report.retired.append(lesson.slug)
+    for lesson in plan.retire:
+        lesson.retired_at = now
+        lesson.save(update_fields=["retired_at", "updated_at"])
+        report.retired.append(lesson.slug)
+    # A lesson retired or a final removed can leave learners with everything done.
+    recorded = record_due_completions(course)
+    if recorded:
+        report.notes.append(
+            f"{source.slug}: recorded {recorded} course completion{'s' if recorded != 1 else ''}"
+            " that the changes made due"
+        )
     return report
 
 
-def _sync_quiz(source: QuizSource | None, label: str, **owner) -> list[str]:
-    """Create, update or retire the quiz of a lesson or course (``owner``).
+def _save(row: Any, item: _Item, fields: dict, placement: dict | None = None) -> bool:
+    """Write the files' ``fields`` if they win and ``placement`` in any case; record
+    the file's hash unless the database's version is kept. Say whether content changed.
+
+    Recording the hash alone leaves ``updated_at`` as it was: it is not an edit.
+    """
+    values = {**(fields if item.action == TAKE else {}), **(placement or {})}
+    changed = _apply(row, values)
+    new_hash = item.action != KEEP and row.imported_hash != item.file_hash
+    if item.action != KEEP:
+        row.imported_hash = item.file_hash
+    if changed:
+        row.save()
+    elif new_hash:
+        row.save(update_fields=["imported_hash"])
+    return changed
+
+
+def _last_admin_change(row: Any) -> str:
+    """Who last changed ``row`` in the admin, and when, from the admin's history."""
+    objects = Q(content_type=ContentType.objects.get_for_model(row), object_id=str(row.pk))
+    if isinstance(row, Quiz):
+        # Questions and their choices are edited on the question's own admin page.
+        question_ids = [str(pk) for pk in row.questions.values_list("pk", flat=True)]
+        objects |= Q(
+            content_type=ContentType.objects.get_for_model(Question), object_id__in=question_ids
+        )
+    entry = LogEntry.objects.filter(objects).select_related("user").order_by("-action_time").first()
+    if entry is None:
+        return "changed outside the admin"
+    when = timezone.localtime(entry.action_time).strftime("%Y-%m-%d %H:%M")
+    return f"changed in the admin by {entry.user.get_username()} on {when}"
+
+
+def _sync_quiz(source: QuizSource | None, label: str, item: _Item, **owner) -> list[str]:
+    """Create, update or retire the quiz of a lesson or course (``owner``) as planned.
 
     A question's identity is its key, so attempts keep pointing at the same
     question when its wording changes; questions gone from the source are
     retired. Choices are matched by position. Returns what changed.
     """
-    quiz = Quiz.objects.filter(**owner).first()
+    quiz = item.row
+    if item.action != TAKE:
+        if quiz is not None:
+            _save(quiz, item, {})  # records the hash when the two sides agree
+        return []
     if source is None:
-        if quiz is None or quiz.retired_at is not None:
+        if quiz is None:
             return []
         quiz.retired_at = timezone.now()
-        quiz.save(update_fields=["retired_at", "updated_at"])
+        quiz.imported_hash = item.file_hash
+        quiz.save(update_fields=["retired_at", "updated_at", "imported_hash"])
         return [f"{label}: quiz retired"]
 
     changes = []
-    fields = {
-        "pass_mark": source.pass_mark,
-        "max_attempts": source.max_attempts,
-        "shuffle": source.shuffle,
-        "retired_at": None,
-    }
+    fields = {**quiz_fields(source), "retired_at": None}
     if quiz is None:
-        quiz = Quiz.objects.create(**owner, **fields)
+        quiz = Quiz.objects.create(**owner, **fields, imported_hash=item.file_hash)
         changes.append(f"{label}: quiz created")
-    elif _apply(quiz, fields):
-        quiz.save()
+    elif _save(quiz, item, fields):
         changes.append(f"{label}: quiz settings updated")
 
     existing = {question.key: question for question in quiz.questions.prefetch_related("choices")}
     for position, question_source in enumerate(source.questions, start=1):
         question = existing.pop(question_source.key, None)
-        question_fields = {
-            "position": position,
-            "type": question_source.type,
-            "prompt": question_source.prompt,
-            "explanation": question_source.explanation,
-            "accepted_answers": question_source.accept,
-            "retired_at": None,
-        }
+        values = {**question_fields(question_source), "position": position, "retired_at": None}
         if question is None:
-            question = Question.objects.create(
-                quiz=quiz, key=question_source.key, **question_fields
-            )
+            question = Question.objects.create(quiz=quiz, key=question_source.key, **values)
             _sync_choices(question, question_source.choices)
             changes.append(f"{label}: question {question.key} created")
             continue
-        fields_changed = _apply(question, question_fields)
+        fields_changed = _apply(question, values)
         if fields_changed:
             question.save()
         if _sync_choices(question, question_source.choices) or fields_changed:
@@ -177,12 +386,7 @@ def _sync_choices(question: Question, sources: list[ChoiceSource]) -> bool:
     choices = sorted(question.choices.all(), key=lambda choice: (choice.position, choice.pk))
     changed = False
     for position, source in enumerate(sources, start=1):
-        fields = {
-            "position": position,
-            "text": source.text,
-            "is_correct": source.correct,
-            "feedback": source.feedback,
-        }
+        fields = {"position": position, **choice_fields(source)}
         if position <= len(choices):
             choice = choices[position - 1]
             if _apply(choice, fields):
@@ -196,16 +400,6 @@ def _sync_choices(question: Question, sources: list[ChoiceSource]) -> bool:
         Choice.objects.filter(pk__in=extra).delete()
         changed = True
     return changed
-
-
-def _lesson_fields(source: LessonSource, position: int) -> dict:
-    return {
-        "title": source.title,
-        "position": position,
-        "minutes": source.minutes,
-        "body_markdown": source.body,
-        "retired_at": None,  # a lesson back on disk is published again
-    }
 
 
 def _apply(instance, values: dict) -> bool:

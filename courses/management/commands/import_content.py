@@ -4,13 +4,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.content_files import ContentInvalid
-from courses.services import import_content
+from courses.services import ImportConflict, import_content
 
 
 class Command(BaseCommand):
     help = (
         "Import courses from Markdown (default: the content/ folder). Every file is "
-        "validated first; nothing is written if any file is invalid."
+        "validated and every course checked first; nothing is written if any file is "
+        "invalid or anything was changed both in the files and in the admin."
     )
 
     def add_arguments(self, parser):
@@ -21,19 +22,33 @@ class Command(BaseCommand):
             default=None,
             help="A folder of course folders, or one course folder (default: CONTENT_DIR).",
         )
+        parser.add_argument(
+            "--theirs",
+            "--force",
+            dest="theirs",
+            action="store_true",
+            help="Take the files' version of items also changed in the admin (overwrites "
+            "those admin edits).",
+        )
 
-    def handle(self, *args, path: Path | None, verbosity: int, **options):
+    def handle(self, *args, path: Path | None, theirs: bool, verbosity: int, **options):
         root = path or settings.CONTENT_DIR
         try:
-            reports = import_content(root)
+            reports = import_content(root, theirs=theirs)
         except ContentInvalid as exc:
             count = len(exc.errors)
             raise CommandError(
                 f"{count} problem{'s' if count != 1 else ''} found; nothing was imported.\n"
                 + "\n".join(str(error) for error in exc.errors)
             ) from None
+        except ImportConflict as exc:
+            raise CommandError(str(exc)) from None
         for report in reports:
             self.stdout.write(report.summary())
+            # `make run` imports at every start: these lines say what the admin has
+            # that the files do not.
+            for note in report.notes:
+                self.stdout.write(f"  {note}", self.style.WARNING)
             if verbosity >= 2:
                 for label in ("created", "updated", "unchanged", "retired"):
                     for slug in getattr(report, label):

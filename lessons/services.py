@@ -137,7 +137,9 @@ def record_lesson_completion(learner, lesson: Lesson) -> LessonProgress:
         lesson=lesson,
         defaults={"state": ProgressState.COMPLETED, "started_at": now, "completed_at": now},
     )
-    if not created and progress.state != ProgressState.COMPLETED:
+    if not created and progress.state == ProgressState.COMPLETED:
+        return progress  # done before: nothing changes, the course included
+    if not created:
         progress.state = ProgressState.COMPLETED
         progress.completed_at = now
         progress.save(update_fields=["state", "completed_at", "updated_at"])

@@ -59,6 +59,9 @@ MIDDLEWARE = [
     # Every page needs a signed-in user unless its view says otherwise.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs out after a spell of inactivity: its __call__ runs before any view and
+    # before LoginRequiredMiddleware's check (a process_view), and after messages.
+    "config.sessions.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -154,6 +157,14 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "learning@localhost")
 # The address of the site, for links in emails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Sessions: signed out after this much inactivity (config/sessions.py); staff,
+# who can change content and see everyone's records, sooner. The cookie itself
+# lasts as long as the longer limit, or until the browser closes if asked.
+SESSION_IDLE_SECONDS = 60 * int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "480"))
+STAFF_SESSION_IDLE_SECONDS = 60 * int(os.environ.get("DJANGO_STAFF_SESSION_IDLE_MINUTES", "120"))
+SESSION_COOKIE_AGE = max(SESSION_IDLE_SECONDS, STAFF_SESSION_IDLE_SECONDS)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
 
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -1,5 +1,9 @@
 """Admin pieces shared by the content apps: publishing, retiring, and refusing to
-delete what learners have worked on."""
+delete what learners have worked on.
+
+The actions change content, so each needs the model's change permission: Django
+offers an action without ``permissions`` to anyone who may merely view the list.
+"""
 
 from django.contrib import admin, messages
 from django.utils import timezone
@@ -32,25 +36,31 @@ class KeepsLearnerRecords:
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-@admin.action(description="Publish selected (learners can see them)")
+@admin.action(description="Publish selected (learners can see them)", permissions=["change"])
 def publish(modeladmin, request, queryset):
     count = queryset.filter(published_at__isnull=True).update(published_at=timezone.now())
     modeladmin.message_user(request, f"Published {count}.", messages.SUCCESS)
 
 
-@admin.action(description="Back to draft (hide from learners; progress kept)")
+@admin.action(
+    description="Back to draft (hide from learners; progress kept)",
+    permissions=["change"],
+)
 def unpublish(modeladmin, request, queryset):
     count = queryset.exclude(published_at__isnull=True).update(published_at=None)
     modeladmin.message_user(request, f"{count} back to draft.", messages.SUCCESS)
 
 
-@admin.action(description="Retire selected (hide from learners; progress kept)")
+@admin.action(
+    description="Retire selected (hide from learners; progress kept)",
+    permissions=["change"],
+)
 def retire(modeladmin, request, queryset):
     count = queryset.filter(retired_at__isnull=True).update(retired_at=timezone.now())
     modeladmin.message_user(request, f"Retired {count}.", messages.SUCCESS)
 
 
-@admin.action(description="Bring back selected (undo retire)")
+@admin.action(description="Bring back selected (undo retire)", permissions=["change"])
 def unretire(modeladmin, request, queryset):
     count = queryset.exclude(retired_at__isnull=True).update(retired_at=None)
     modeladmin.message_user(request, f"Brought back {count}.", messages.SUCCESS)
@@ -81,3 +91,18 @@ def state_label(obj) -> str:
     if getattr(obj, "retired_at", None):
         return "Retired"
     return "Published" if obj.published_at else "Draft"
+
+
+def view_on_site(request, content_type_id: int, object_id: str):
+    """The admin's "view on site" redirect, for those who may see the object in the
+    admin. Django's own checks only staff status, so it would tell any staff user
+    the address of anything (a certificate's code, a draft's slug)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.contenttypes.views import shortcut
+    from django.http import Http404
+
+    content_type = ContentType.objects.filter(pk=content_type_id).first()
+    model_admin = admin.site._registry.get(content_type.model_class()) if content_type else None
+    if model_admin is None or not model_admin.has_view_permission(request):
+        raise Http404("No such object.")
+    return shortcut(request, content_type_id, object_id)

@@ -4,19 +4,52 @@ Layout: ``<root>/<course-slug>/course.md`` plus one ``NN-<lesson-slug>.md`` per
 lesson. Each file starts with YAML front matter between two ``---`` lines.
 Every problem is reported as a :class:`ContentError` naming the file and,
 where known, the line.
+
+A content folder may come from anywhere (a pull request, an archive), so reading
+it can neither crash, hang nor reach outside it, and whatever passes validation
+fits the database:
+
+* only regular files inside the folder are read: a symbolic link must point to a
+  file or folder inside it; named pipes, devices, sockets and folders named like
+  lessons are refused without being opened for reading (a pipe would block);
+* at most ``MAX_FILE_BYTES`` per file (a bounded read, so a link to /dev/zero or a
+  file that grows while read cannot load more) and ``MAX_PACK_BYTES`` in all;
+* front matter is YAML without anchors and aliases (an alias bomb expands to
+  gigabytes) nested at most ``MAX_YAML_DEPTH`` deep, at most
+  ``MAX_FRONT_MATTER_CHARS`` long;
+* every text fits its column (lengths come from the models' ``max_length``),
+  every number its integer column, and no text holds a control character or a
+  lone surrogate; a lesson body or introduction is at most ``MAX_MARKDOWN_LENGTH``
+  characters;
+* any other error while reading a file (a number too long to convert, a date
+  that does not exist, a recursion limit) is reported against that file.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError
 
-from courses.content_errors import ContentError, ContentInvalid
+from courses.content_errors import (
+    ContentError,
+    ContentInvalid,
+    integer_range,
+    max_length,
+    text_problem,
+)
+from courses.markdown import MAX_MARKDOWN_LENGTH
+from courses.models import Course
+from lessons.models import Lesson
 from quizzes.content_files import QuizSource, read_quiz
+
+__all__ = ["ContentError", "ContentInvalid", "CourseSource", "LessonSource", "read_content"]
 
 COURSE_FILE = "course.md"
 LESSON_FILE = re.compile(r"^(?P<number>\d+)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -26,8 +59,18 @@ FRONT_MATTER_FENCE = "---"
 COURSE_KEYS = {"title", "description", "visibility", "quiz"}
 VISIBILITIES = ("open", "assigned")
 LESSON_KEYS = {"title", "minutes", "quiz"}
-MAX_TITLE_LENGTH = 200
-MAX_DESCRIPTION_LENGTH = 300
+MAX_MINUTES = 600
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_PACK_BYTES = 20 * 1024 * 1024
+MAX_FILES = 5_000  # files read in one import
+MAX_FRONT_MATTER_CHARS = 100_000  # PyYAML parses about 100 KB a second at worst
+MAX_YAML_DEPTH = 20
+
+# Errors Python raises on hostile input while a file is read and checked
+# (RecursionError, MemoryError, UnicodeError, ValueError, OverflowError...): each is
+# reported against its file, with its type, never as a traceback.
+_UNEXPECTED = Exception
 
 
 @dataclass(frozen=True)
@@ -58,10 +101,120 @@ class _Document:
     front_matter: dict[str, Any]
     lines: dict[tuple, int]  # line of every key and item, by its path in the front matter
     body: str
+    body_line: int = 1  # the file's line where the body starts
 
     @property
     def key_lines(self) -> dict[str, int]:
         return {str(path[0]): line for path, line in self.lines.items() if len(path) == 1}
+
+
+class _Refused(Exception):
+    """A file that is not read, and why."""
+
+
+@dataclass
+class _Reader:
+    """Reads the files of one content folder, within its limits."""
+
+    root: Path  # resolved
+    errors: list[ContentError]
+    bytes_read: int = 0
+    files_read: int = 0
+    over_budget: bool = False
+
+    def read(self, path: Path) -> bytes | None:
+        """The file's bytes, or None with the reason recorded as an error."""
+        if self.over_budget:
+            return None  # already reported once
+        try:
+            data = self._read(path)
+        except _Refused as refused:
+            self.errors.append(ContentError(path, f"cannot read the file: {refused}"))
+            return None
+        except OSError as exc:
+            self.errors.append(ContentError(path, f"cannot read the file: {exc.strerror or exc}"))
+            return None
+        self.bytes_read += len(data)
+        self.files_read += 1
+        if self.bytes_read > MAX_PACK_BYTES or self.files_read > MAX_FILES:
+            self.over_budget = True
+            self.errors.append(
+                ContentError(
+                    path,
+                    f"the content folder holds more than {MAX_PACK_BYTES / 2**20:g} MiB or "
+                    f"more than {MAX_FILES:,} files; import it in parts",
+                )
+            )
+            return None
+        return data
+
+    def _read(self, path: Path) -> bytes:
+        target = self.resolve(path)
+        info = os.stat(target, follow_symlinks=False)
+        _require_regular(info)
+        if info.st_size > MAX_FILE_BYTES:
+            raise _Refused(_too_large())
+        # Not following links, never blocking (a pipe swapped in after the checks
+        # above opens at once), and checked again on what was opened.
+        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        descriptor = os.open(target, flags)
+        try:
+            _require_regular(os.fstat(descriptor))
+            chunks = []
+            left = MAX_FILE_BYTES + 1  # one byte more tells a file that is too long
+            while left > 0 and (chunk := os.read(descriptor, min(left, 1 << 16))):
+                chunks.append(chunk)
+                left -= len(chunk)
+        finally:
+            os.close(descriptor)
+        data = b"".join(chunks)
+        if len(data) > MAX_FILE_BYTES:
+            raise _Refused(_too_large())
+        return data
+
+    def resolve(self, path: Path) -> Path:
+        """``path`` itself, or for a symbolic link its target, which must be inside."""
+        if not path.is_symlink():
+            return path
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a loop, on Python < 3.13
+            raise _Refused("it is a symbolic link to nothing (or a loop)") from exc
+        if not target.is_relative_to(self.root):
+            raise _Refused(
+                f"it is a symbolic link to {target}, outside the content folder "
+                "(copy the file in instead)"
+            )
+        return target
+
+    def is_folder(self, path: Path) -> bool:
+        """A folder, or a link to a folder inside the content folder; a link to
+        anything outside is an error."""
+        try:
+            target = self.resolve(path)
+        except _Refused as refused:
+            self.errors.append(ContentError(path, f"cannot read the folder: {refused}"))
+            return False
+        return stat.S_ISDIR(os.stat(target, follow_symlinks=False).st_mode)
+
+
+def _require_regular(info: os.stat_result) -> None:
+    mode = info.st_mode
+    if stat.S_ISREG(mode):
+        return
+    kinds = [
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
+    raise _Refused(f"it is {kind}, not a regular file")
+
+
+def _too_large() -> str:
+    return f"it is larger than {MAX_FILE_BYTES / 2**20:g} MiB"
 
 
 def read_content(root: Path) -> list[CourseSource]:
@@ -70,84 +223,121 @@ def read_content(root: Path) -> list[CourseSource]:
     Raises :class:`ContentInvalid` listing every problem; returns nothing partial.
     """
     root = Path(root)
-    if not root.is_dir():
-        raise ContentInvalid([ContentError(root, "not a folder")])
-    if (root / COURSE_FILE).is_file():
-        folders = [root]
-    else:
-        folders = sorted(
-            p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
-        )
     errors: list[ContentError] = []
-    courses = [course for folder in folders if (course := _read_course(folder, errors))]
-    if not folders:
+    try:
+        real_root = root.resolve(strict=True)
+        is_folder = real_root.is_dir()
+    except (OSError, RuntimeError):
+        is_folder = False
+    if not is_folder:
+        raise ContentInvalid([ContentError(root, "not a folder")])
+    reader = _Reader(real_root, errors)
+    try:
+        if os.path.lexists(root / COURSE_FILE):
+            folders = [root]
+        else:
+            folders = [
+                path
+                for path in sorted(root.iterdir())
+                if not path.name.startswith((".", "_")) and reader.is_folder(path)
+            ]
+        courses = []
+        for folder in folders:
+            if course := _read_course(folder, reader):
+                courses.append(course)
+            if reader.over_budget:
+                break  # said once; the rest is not read
+    except OSError as exc:
+        errors.append(ContentError(root, f"cannot read the folder: {exc.strerror or exc}"))
+        folders = courses = []
+    if not folders and not errors:
         errors.append(ContentError(root, f"no course folders (each needs a {COURSE_FILE})"))
     if errors:
         raise ContentInvalid(errors)
     return courses
 
 
-def _read_course(folder: Path, errors: list[ContentError]) -> CourseSource | None:
+def _read_course(folder: Path, reader: _Reader) -> CourseSource | None:
+    errors = reader.errors
     course_path = folder / COURSE_FILE
     first_error = len(errors)
-    if not SLUG.match(folder.name):
+    if not SLUG.fullmatch(folder.name):  # fullmatch: "$" would allow a final line end
         errors.append(
             ContentError(
                 folder,
                 "folder name must be a slug: lower-case letters, digits and single hyphens",
             )
         )
-    if not course_path.is_file():
+    elif len(folder.name) > max_length(Course, "slug"):
+        errors.append(
+            ContentError(
+                folder, f"folder name is longer than {max_length(Course, 'slug')} characters"
+            )
+        )
+    if not os.path.lexists(course_path):
         errors.append(ContentError(folder, f"missing {COURSE_FILE}"))
         return None
 
-    document = _read_document(course_path, errors)
-    title = description = final_assessment = None
-    visibility = "open"
-    if document:
-        _check_keys(course_path, document, COURSE_KEYS, errors)
-        title = _required_text(course_path, document, "title", MAX_TITLE_LENGTH, errors)
-        description = _optional_text(
-            course_path, document, "description", MAX_DESCRIPTION_LENGTH, errors
-        )
-        final_assessment = _quiz(course_path, document, errors)
-        visibility = document.front_matter.get("visibility", "open")
-        if visibility not in VISIBILITIES:
-            errors.append(
-                ContentError(
-                    course_path,
-                    f"'visibility' must be one of: {', '.join(VISIBILITIES)}",
-                    document.key_lines.get("visibility"),
-                )
-            )
-
-    lessons = _read_lessons(folder, errors)
+    course = _guarded(course_path, errors, lambda: _read_course_file(course_path, reader))
+    lessons = _read_lessons(folder, reader)
+    if reader.over_budget:
+        return None
     if not lessons and not any(e.path.parent == folder for e in errors[first_error:]):
         errors.append(
             ContentError(course_path, "the course has no lessons (add files named NN-slug.md)")
         )
-    if len(errors) > first_error or document is None or title is None:
+    if len(errors) > first_error or course is None:
         return None
+    title, description, introduction, visibility, final_assessment = course
     return CourseSource(
         path=folder,
         slug=folder.name,
         title=title,
         description=description or "",
-        introduction=document.body,
+        introduction=introduction,
         lessons=lessons,
         final_assessment=final_assessment,
         visibility=visibility,
     )
 
 
-def _read_lessons(folder: Path, errors: list[ContentError]) -> list[LessonSource]:
+def _read_course_file(path: Path, reader: _Reader) -> tuple | None:
+    errors = reader.errors
+    document = _read_document(path, reader)
+    if document is None:
+        return None
+    _check_keys(path, document, COURSE_KEYS, errors)
+    title = _required_text(path, document, "title", max_length(Course, "title"), errors)
+    description = _optional_text(
+        path, document, "description", max_length(Course, "description"), errors
+    )
+    _check_body(path, document, errors)
+    final_assessment = _quiz(path, document, errors)
+    visibility = document.front_matter.get("visibility", "open")
+    if not isinstance(visibility, str) or visibility not in VISIBILITIES:
+        errors.append(
+            ContentError(
+                path,
+                f"'visibility' must be one of: {', '.join(VISIBILITIES)}",
+                document.key_lines.get("visibility"),
+            )
+        )
+    if title is None:
+        return None
+    return title, description, document.body, visibility, final_assessment
+
+
+def _read_lessons(folder: Path, reader: _Reader) -> list[LessonSource]:
+    errors = reader.errors
     lessons: list[LessonSource] = []
     by_number: dict[int, Path] = {}
     by_slug: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
+        if reader.over_budget:
+            break
         if path.name == COURSE_FILE or path.suffix != ".md" or path.name.startswith("."):
             continue
-        match = LESSON_FILE.match(path.name)
+        match = LESSON_FILE.fullmatch(path.name)
         if not match:
             errors.append(
                 ContentError(
@@ -158,6 +348,12 @@ def _read_lessons(folder: Path, errors: list[ContentError]) -> list[LessonSource
             )
             continue
         number, slug = int(match["number"]), match["slug"]
+        if len(slug) > max_length(Lesson, "slug"):
+            errors.append(
+                ContentError(
+                    path, f"the lesson slug is longer than {max_length(Lesson, 'slug')} characters"
+                )
+            )
         if number in by_number:
             errors.append(
                 ContentError(
@@ -170,24 +366,48 @@ def _read_lessons(folder: Path, errors: list[ContentError]) -> list[LessonSource
             )
         by_number.setdefault(number, path)
         by_slug.setdefault(slug, path)
-
-        document = _read_document(path, errors)
-        if document is None:
-            continue
-        _check_keys(path, document, LESSON_KEYS, errors)
-        title = _required_text(path, document, "title", MAX_TITLE_LENGTH, errors)
-        minutes = _optional_minutes(path, document, errors)
-        quiz = _quiz(path, document, errors)
-        if title is not None:
-            lessons.append(LessonSource(path, number, slug, title, minutes, document.body, quiz))
+        lesson = _guarded(
+            path, errors, lambda p=path, n=number, s=slug: _read_lesson(p, n, s, reader)
+        )
+        if lesson is not None:
+            lessons.append(lesson)
     return sorted(lessons, key=lambda lesson: lesson.number)
 
 
-def _read_document(path: Path, errors: list[ContentError]) -> _Document | None:
+def _read_lesson(path: Path, number: int, slug: str, reader: _Reader) -> LessonSource | None:
+    errors = reader.errors
+    document = _read_document(path, reader)
+    if document is None:
+        return None
+    _check_keys(path, document, LESSON_KEYS, errors)
+    title = _required_text(path, document, "title", max_length(Lesson, "title"), errors)
+    minutes = _optional_minutes(path, document, errors)
+    _check_body(path, document, errors)
+    quiz = _quiz(path, document, errors)
+    if title is None:
+        return None
+    return LessonSource(path, number, slug, title, minutes, document.body, quiz)
+
+
+def _guarded(path: Path, errors: list[ContentError], read: Any) -> Any:
+    """``read()``, with any error hostile input can cause reported against ``path``."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        errors.append(ContentError(path, f"cannot read the file: {exc.strerror or exc}"))
+        return read()
+    except _UNEXPECTED as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else ""
+        errors.append(
+            ContentError(
+                path,
+                f"cannot read the file ({type(exc).__name__}{': ' + reason if reason else ''})",
+            )
+        )
+        return None
+
+
+def _read_document(path: Path, reader: _Reader) -> _Document | None:
+    errors = reader.errors
+    raw = reader.read(path)
+    if raw is None:
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -198,6 +418,11 @@ def _read_document(path: Path, errors: list[ContentError]) -> _Document | None:
                 path, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8", line
             )
         )
+        return None
+    if problem := text_problem(text):
+        message, index = problem
+        line = text.count("\n", 0, index) + 1
+        errors.append(ContentError(path, f"the file {message}; remove it", line))
         return None
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
@@ -211,22 +436,103 @@ def _read_document(path: Path, errors: list[ContentError]) -> _Document | None:
         )
         return None
     yaml_text = "\n".join(lines[1:end])
+    if len(yaml_text) > MAX_FRONT_MATTER_CHARS:
+        errors.append(
+            ContentError(
+                path, f"front matter is longer than {MAX_FRONT_MATTER_CHARS:,} characters", 2
+            )
+        )
+        return None
     try:
-        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(yaml_text)
+        node, data = _load_front_matter(yaml_text)
+    except _NotAllowed as exc:
+        errors.append(ContentError(path, f"front matter {exc.problem}", exc.problem_mark.line + 2))
+        return None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 2 if mark is not None else 2  # +1 for 1-based, +1 for the fence
-        errors.append(ContentError(path, f"front matter is not valid YAML: {problem}", line))
+        problem = f"front matter is not valid YAML: {_yaml_problem(exc)}"
+        errors.append(ContentError(path, problem, _yaml_line(exc, yaml_text)))
         return None
     if not isinstance(data, dict):
         errors.append(
             ContentError(path, "front matter must be 'key: value' lines (a YAML mapping)", 2)
         )
         return None
+    node_lines = _node_lines(node)
+    if not _check_values(path, data, node_lines, errors):
+        return None
     body = "\n".join(lines[end + 1 :]).strip("\n") + "\n"
-    return _Document(data, _node_lines(node), body)
+    body_line = end + 2 + next((i for i, line in enumerate(lines[end + 1 :]) if line), 0)
+    return _Document(data, node_lines, body, body_line)
+
+
+class _NotAllowed(yaml.MarkedYAMLError):
+    """Valid YAML that front matter may not use."""
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader without anchors and aliases (an "alias bomb" of a few
+    lines expands to gigabytes) and nested at most MAX_YAML_DEPTH deep (its
+    composer recurses once per level); a value Python cannot build (a 5,000-digit
+    number, the 31st of February) is an error at its line."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _NotAllowed(
+                problem="may not use YAML aliases (*name): write the value out",
+                problem_mark=event.start_mark,
+            )
+        if getattr(event, "anchor", None) is not None:
+            raise _NotAllowed(
+                problem="may not use YAML anchors (&name)", problem_mark=event.start_mark
+            )
+        if self._depth >= MAX_YAML_DEPTH:
+            raise _NotAllowed(
+                problem=f"is nested more than {MAX_YAML_DEPTH} levels deep",
+                problem_mark=event.start_mark,
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            raise ConstructorError(
+                None, None, f"cannot read this value ({exc})", node.start_mark
+            ) from None
+
+
+def _load_front_matter(yaml_text: str) -> tuple[yaml.Node | None, Any]:
+    """The front matter's node tree (for line numbers) and its data, read once."""
+    loader = _FrontMatterLoader(yaml_text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, data
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"the character U+{exc.character:04X} is not allowed"
+    return getattr(exc, "problem", None) or str(exc)
+
+
+def _yaml_line(exc: yaml.YAMLError, yaml_text: str) -> int:
+    """The file's line (+1 for 1-based, +1 for the opening fence)."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        return yaml_text.count("\n", 0, exc.position) + 2
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return mark.line + 2 if mark is not None else 2
 
 
 def _node_lines(node: yaml.Node | None, path: tuple = ()) -> dict[tuple, int]:
@@ -234,6 +540,8 @@ def _node_lines(node: yaml.Node | None, path: tuple = ()) -> dict[tuple, int]:
     lines: dict[tuple, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue  # a complex key: refused when the data is built
             lines[(*path, key.value)] = key.start_mark.line + 2
             lines.update(_node_lines(value, (*path, key.value)))
     elif isinstance(node, yaml.SequenceNode):
@@ -241,6 +549,45 @@ def _node_lines(node: yaml.Node | None, path: tuple = ()) -> dict[tuple, int]:
             lines[(*path, index)] = item.start_mark.line + 2
             lines.update(_node_lines(item, (*path, index)))
     return lines
+
+
+def _check_values(
+    path: Path, data: Any, lines: dict[tuple, int], errors: list[ContentError], at: tuple = ()
+) -> bool:
+    """Every text in the front matter (keys too) can be stored: YAML escapes such as
+    "\\0" or "\\ud800" make characters the file itself may not hold."""
+    ok = True
+    if isinstance(data, dict):
+        items = list(data.items())
+    elif isinstance(data, list):
+        items = list(enumerate(data))
+    else:
+        items = []
+    for key, value in items:
+        where = (*at, key)
+        for text in (key, value):
+            if isinstance(text, str) and (problem := text_problem(text)):
+                name = ".".join(str(part) for part in where)
+                line = next(
+                    (lines[where[:n]] for n in range(len(where), 0, -1) if where[:n] in lines), 2
+                )
+                errors.append(ContentError(path, f"'{name}' {problem[0]}", line))
+                ok = False
+        if isinstance(value, dict | list):
+            ok = _check_values(path, value, lines, errors, where) and ok
+    return ok
+
+
+def _check_body(path: Path, document: _Document, errors: list[ContentError]) -> None:
+    if len(document.body) > MAX_MARKDOWN_LENGTH:
+        errors.append(
+            ContentError(
+                path,
+                f"the text after the front matter is longer than {MAX_MARKDOWN_LENGTH:,} "
+                "characters; split it into several lessons",
+                document.body_line,
+            )
+        )
 
 
 def _quiz(path: Path, document: _Document, errors: list[ContentError]) -> QuizSource | None:
@@ -301,11 +648,12 @@ def _optional_minutes(path: Path, document: _Document, errors: list[ContentError
     value = document.front_matter.get("minutes")
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 600:
+    highest = min(MAX_MINUTES, integer_range(Lesson, "minutes")[1])
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= highest:
         errors.append(
             ContentError(
                 path,
-                "'minutes' must be a whole number of minutes between 1 and 600",
+                f"'minutes' must be a whole number of minutes between 1 and {highest}",
                 document.key_lines.get("minutes"),
             )
         )

@@ -1,12 +1,33 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.core.exceptions import ValidationError
 
-from courses.assignments import learners_followed_by, teams_managed_by
+from courses.roles import learners_followed_by, teams_managed_by
+from lessons.http import MalformedInput, parse_id
 from lessons.models import Lesson
 
 
-class LearnerChoiceField(forms.ModelMultipleChoiceField):
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Rows chosen by id, each checked to be an id before the query: Django runs
+    ``pk__in`` on the posted values, and SQLite raises OverflowError (a 500) for a
+    20-digit one. A value that is not an id is the field's usual form error."""
+
+    def clean(self, value):
+        if self.to_field_name is None and isinstance(value, list | tuple):
+            for pk in value:
+                try:
+                    parse_id(str(pk))
+                except MalformedInput:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": str(pk)[:30]},
+                    ) from None
+        return super().clean(value)
+
+
+class LearnerChoiceField(IdMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         name = obj.get_full_name()
         return f"{name} ({obj.get_username()})" if name else obj.get_username()
@@ -22,7 +43,7 @@ class AssignmentForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text="Or choose people from your teams (Ctrl/Cmd-click for several).",
     )
-    lessons = forms.ModelMultipleChoiceField(
+    lessons = IdMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -56,7 +56,11 @@ class Course(models.Model):
 
     class Meta:
         ordering = ["title"]
-        permissions = [("view_dashboard", "Can follow learners' progress on the dashboard")]
+        # Custom permissions (the Trainers group's): they open no page of the admin.
+        permissions = [
+            ("view_dashboard", "Can follow learners' progress on the dashboard"),
+            ("assign_courses", "Can assign courses to the teams they train, on the trainer pages"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -12,16 +12,21 @@ from courses.assignments import (
     AssignmentError,
     assign_course,
     assigned_courses,
-    can_follow,
     fresh_start_asked,
-    learners_followed_by,
     start_fresh_run,
-    teams_managed_by,
 )
 from courses.dashboard import SORTS, STATE_FILTERS, build_dashboard, export_rows
 from courses.forms import AssignmentForm
 from courses.models import Assignment, Course, Visibility
-from lessons.http import post_only
+from courses.roles import (
+    can_assign,
+    can_follow,
+    courses_assignable_by,
+    learners_followed_by,
+    may_preview_content,
+    teams_managed_by,
+)
+from lessons.http import parse_choice, parse_page, parse_text, post_only
 from lessons.models import CourseCompletion, Lesson, ProgressState
 from lessons.services import (
     as_new_learner,
@@ -155,12 +160,17 @@ def _require_trainer(request: HttpRequest) -> None:
         raise Http404("No such page.")
 
 
+# The dashboard's search box: a name or an email address, a few words.
+MAX_SEARCH = 100
+
+
 def _dashboard_choice(request: HttpRequest):
     """The team and course the dashboard (or export) is for, from ?team=&course=."""
     _require_trainer(request)
     teams = list(teams_managed_by(request.user))
-    team_id = request.GET.get("team", "")
-    if team_id:
+    if team_id := request.GET.get("team", ""):
+        # Compared as text with the trainer's own teams: an odd or huge id never reaches
+        # the database, and is "no such team" (a 404, like every team not theirs).
         team = next((t for t in teams if str(t.pk) == team_id), None)
         if team is None:
             raise Http404("No such team.")
@@ -187,21 +197,23 @@ def _dashboard_choice(request: HttpRequest):
 
 
 def _dashboard_filters(request: HttpRequest) -> dict[str, str]:
-    """The dashboard's filters from the query string; the export uses the same."""
+    """The dashboard's filters from the query string; the export uses the same.
+    A state or sort our form does not offer is a 400 (lessons.http), like any
+    malformed parameter; an empty one is the default."""
     return {
-        "state": request.GET.get("state", ""),
-        "query": request.GET.get("q", "").strip(),
-        "sort": request.GET.get("sort", "name"),
+        "state": parse_choice(request.GET.get("state", ""), STATE_FILTERS, name="state"),
+        "query": parse_text(request.GET.get("q", ""), name="q", max_length=MAX_SEARCH),
+        "sort": parse_choice(request.GET.get("sort") or "name", SORTS, name="sort"),
     }
 
 
 def trainer_dashboard(request: HttpRequest) -> HttpResponse:
     teams, team, courses, course = _dashboard_choice(request)
+    filters = _dashboard_filters(request)
+    page = parse_page(request.GET.get("page", ""))
     dashboard = None
     if team and course:
-        dashboard = build_dashboard(
-            team, course, **_dashboard_filters(request), page=request.GET.get("page", 1)
-        )
+        dashboard = build_dashboard(team, course, **filters, page=page)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -215,11 +227,7 @@ def trainer_dashboard(request: HttpRequest) -> HttpResponse:
             "dashboard": dashboard,
             "states": STATE_FILTERS,
             "sorts": SORTS,
-            "current": {
-                "state": request.GET.get("state", ""),
-                "q": request.GET.get("q", ""),
-                "sort": request.GET.get("sort", "name"),
-            },
+            "current": {"state": filters["state"], "q": filters["query"], "sort": filters["sort"]},
             "query_string": query.urlencode(),
         },
     )
@@ -272,9 +280,9 @@ def trainer_learner(request: HttpRequest, user_id: int) -> HttpResponse:
 
 def trainer_assign(request: HttpRequest, course_slug: str) -> HttpResponse:
     _require_trainer(request)
-    if not (request.user.is_superuser or request.user.has_perm("courses.add_assignment")):
+    if not can_assign(request.user):
         raise Http404("No such page.")
-    course = get_object_or_404(Course, slug=course_slug)
+    course = get_object_or_404(courses_assignable_by(request.user), slug=course_slug)
     form = AssignmentForm(request.POST or None, trainer=request.user, course=course)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -302,8 +310,9 @@ def trainer_assign(request: HttpRequest, course_slug: str) -> HttpResponse:
 
 
 def preview_course(request: HttpRequest, course_id: int) -> HttpResponse:
-    """A course, draft or not, as a learner would see it before starting. Staff only."""
-    if not (request.user.is_staff and request.user.has_perm("courses.view_course")):
+    """A course, draft or not, as a learner would see it before starting. Content
+    staff only: trainers see courses as learners do."""
+    if not may_preview_content(request.user):
         raise Http404("No such page.")
     course = get_object_or_404(Course, pk=course_id)
     lessons = as_new_learner(

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.assignments import can_follow, learners_followed_by
+from courses.roles import can_follow, learners_followed_by
 from lessons.models import CODE_ALPHABET, Certificate
 
 PDF_STYLESHEET = "css/certificate-pdf.css"

@@ -1,12 +1,13 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from courses.markdown import render_markdown
+from courses.markdown import MAX_MARKDOWN_LENGTH, render_markdown
 
 
 class ProgressState(models.TextChoices):
@@ -96,6 +97,18 @@ class Lesson(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("lessons:detail", args=[self.course.slug, self.slug])
+
+    def clean(self) -> None:
+        super().clean()
+        # The importer's limit too: longer text is not a lesson, and rendering it on
+        # save would keep the admin waiting.
+        if len(self.body_markdown) > MAX_MARKDOWN_LENGTH:
+            raise ValidationError(
+                {
+                    "body_markdown": f"At most {MAX_MARKDOWN_LENGTH:,} characters "
+                    f"(this is {len(self.body_markdown):,}): split it into several lessons."
+                }
+            )
 
     def has_learner_records(self) -> bool:
         """Progress or quiz attempts exist: the lesson may be retired, never deleted."""

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from courses.models import Course
+from courses.roles import may_preview_content
 from lessons.certificates import (
     certificate_for,
     certificate_pdf,
@@ -95,8 +96,9 @@ def next_step_after(request: HttpRequest, lesson: Lesson) -> str:
 
 
 def preview_lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
-    """A lesson, draft or not, as a learner would see it; records nothing. Staff only."""
-    if not (request.user.is_staff and request.user.has_perm("lessons.view_lesson")):
+    """A lesson, draft or not, as a learner would see it; records nothing. Content
+    staff only: trainers see lessons as learners do."""
+    if not may_preview_content(request.user):
         raise Http404("No such page.")
     lesson = get_object_or_404(Lesson.objects.select_related("course"), pk=lesson_id)
     lessons = list(

@@ -16,6 +16,7 @@ class QuestionInline(admin.TabularInline):
 @admin.register(Quiz)
 class QuizAdmin(KeepsLearnerRecords, admin.ModelAdmin):
     list_display = ["__str__", "pass_mark", "max_attempts", "shuffle", "retired_at"]
+    ordering = ["pk"]  # Quiz has no Meta.ordering; autocomplete pages need one
     instead = "remove it from the lesson's file, or set 'retired at', to retire it."
     list_select_related = ["lesson__course", "course"]
     list_filter = ["shuffle"]

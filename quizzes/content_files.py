@@ -1,7 +1,9 @@
 """The ``quiz:`` key of a lesson's or course's front matter: read and validate it.
 
 A lesson's quiz sits in its lesson file; a course's final assessment in course.md.
-Errors name the file, the question number and the line.
+Errors name the file, the question number and the line. Every value is checked
+against the column it is stored in (lengths and integer ranges read from the
+models), so the database never refuses a quiz that passed validation.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from courses.content_errors import ContentError
+from courses.content_errors import ContentError, integer_range, max_length
+from quizzes.models import Attempt, Choice, Question, Quiz
+from quizzes.services import MAX_TEXT_ANSWER
 
 SINGLE, MULTIPLE, TRUE_FALSE, SHORT = "single", "multiple", "true_false", "short"
 QUESTION_TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT)
@@ -89,19 +93,19 @@ class _Reader:
         return text
 
     def whole_number(
-        self, data: dict, key: str, default: int, low: int, high: int | None, at: tuple
+        self, data: dict, key: str, default: int, low: int, high: int, at: tuple
     ) -> int:
         value = data.get(key, default)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or value < low
-            or (high is not None and value > high)
-        ):
-            limits = f"from {low} to {high}" if high is not None else f"of at least {low}"
-            self.error(f"quiz: '{key}' must be a whole number {limits}", (*at, key))
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.error(f"quiz: '{key}' must be a whole number from {low} to {high}", (*at, key))
             return default
         return value
+
+    def too_long(self, text: str, limit: int, what: str, at: tuple) -> bool:
+        if len(text) <= limit:
+            return False
+        self.error(f"{what} is longer than {limit} characters", at)
+        return True
 
 
 def read_quiz(
@@ -119,7 +123,9 @@ def read_quiz(
         return None
     reader.unknown_keys(data, QUIZ_KEYS, at, "quiz")
     pass_mark = reader.whole_number(data, "pass_mark", DEFAULT_PASS_MARK, 0, 100, at)
-    max_attempts = reader.whole_number(data, "max_attempts", 0, 0, None, at)
+    max_attempts = reader.whole_number(
+        data, "max_attempts", 0, 0, integer_range(Quiz, "max_attempts")[1], at
+    )
     shuffle = data.get("shuffle", False)
     if not isinstance(shuffle, bool):
         reader.error("quiz: 'shuffle' must be true or false", (*at, "shuffle"))
@@ -127,6 +133,10 @@ def read_quiz(
     raw_questions = data.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
         reader.error("quiz: 'questions' must be a list of at least one question", at)
+        return None
+    most = integer_range(Attempt, "max_score")[1]  # a score counts one point a question
+    if len(raw_questions) > most:
+        reader.error(f"quiz: at most {most} questions", (*at, "questions"))
         return None
     questions = []
     seen_keys: dict[str, int] = {}
@@ -161,8 +171,10 @@ def _read_question(reader: _Reader, raw: Any, index: int, at: tuple) -> Question
         return None
     reader.unknown_keys(raw, KEYS_BY_TYPE[kind], at, what)
     key = raw.get("id", f"q{index + 1}")
-    if not isinstance(key, str) or not QUESTION_ID.match(key):
+    if not isinstance(key, str) or not QUESTION_ID.fullmatch(key):
         reader.error(f"{what}: 'id' must be a lower-case slug such as 'sister-branch'", (*at, "id"))
+    else:
+        reader.too_long(key, max_length(Question, "key"), f"{what}: 'id'", (*at, "id"))
     prompt = reader.text(raw, "prompt", at, what, required=True)
     explanation = reader.text(raw, "explanation", at, what, required=False)
 
@@ -193,6 +205,10 @@ def _read_question(reader: _Reader, raw: Any, index: int, at: tuple) -> Question
             )
         else:
             accept = [str(a).strip() for a in raw_accept]
+            for number, answer in enumerate(accept):
+                # A learner can type at most MAX_TEXT_ANSWER characters.
+                label = f"{what}: accepted answer {number + 1}"
+                reader.too_long(answer, MAX_TEXT_ANSWER, label, (*at, "accept", number))
     return QuestionSource(str(key), kind, prompt, explanation, choices, accept)
 
 
@@ -212,6 +228,8 @@ def _read_choices(reader: _Reader, raw: Any, kind: str, what: str, at: tuple) ->
             continue
         reader.unknown_keys(item, CHOICE_KEYS, item_at, f"{what}, choice {number}")
         text = reader.text(item, "text", item_at, f"{what}, choice {number}", required=True)
+        limit = max_length(Choice, "text")
+        reader.too_long(text, limit, f"{what}, choice {number}: 'text'", (*item_at, "text"))
         correct = item.get("correct", False)
         if not isinstance(correct, bool):
             reader.error(

@@ -77,9 +77,14 @@ class Quiz(models.Model):
 
     @property
     def title(self) -> str:
-        if self.is_final_assessment:
-            return f"Final assessment: {self.course.title}"
-        return f"Quiz: {self.lesson.title}"
+        # A half-made quiz (the admin's add form, before a lesson or course is chosen)
+        # has neither; getattr also covers a missing related row, whose
+        # RelatedObjectDoesNotExist is an AttributeError. __str__ must never raise.
+        if (course := getattr(self, "course", None)) is not None:
+            return f"Final assessment: {course.title}"
+        if (lesson := getattr(self, "lesson", None)) is not None:
+            return f"Quiz: {lesson.title}"
+        return "Quiz (unattached)"
 
     @property
     def owning_course(self):

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import QueryDict
 from django.utils import timezone
 
+from lessons.http import CONTROL_CHARACTERS, MalformedInput, parse_id
 from lessons.models import ProgressState
 from lessons.services import (
     lessons_with_state,
@@ -28,6 +29,9 @@ from quizzes.models import Answer, Attempt, Choice, Question, QuestionType, Quiz
 
 MAX_TEXT_ANSWER = 200
 FIELD_PREFIX = "question-"
+# Creating an attempt collides only when another request opened one at the same
+# moment; a third collision in a row would need a learner racing themselves.
+OPEN_ATTEMPT_TRIES = 3
 
 
 class QuizError(Exception):
@@ -140,25 +144,43 @@ def open_attempt(learner, quiz: Quiz, used: int) -> Attempt | None:
     ``used`` is the number of submitted attempts in the current run. The partial
     unique constraint allows one open attempt per learner and quiz, so two tabs
     share it. Attempt numbers go on across runs (an earlier run's attempts are
-    kept), so the next number is one more than the learner's highest.
+    kept), so the next number is one more than the learner's highest. A request that
+    loses a race to open (or to open and submit) the attempt reads again: never a 500.
     """
     check_quiz_open(learner, quiz)
     existing = Attempt.objects.filter(learner=learner, quiz=quiz, submitted_at__isnull=True)
-    attempt = existing.first()
-    if attempt is not None:
-        return attempt
-    if not quiz.has_attempts_left(used):
-        return None
-    try:
-        with transaction.atomic():
-            highest = Attempt.all_runs.filter(learner=learner, quiz=quiz).aggregate(
-                highest=Max("number")
-            )["highest"]
-            return Attempt.objects.create(
-                learner=learner, quiz=quiz, number=(highest or 0) + 1, order=_new_order(quiz)
-            )
-    except IntegrityError:  # another request opened it first
-        return existing.get()
+    for _ in range(OPEN_ATTEMPT_TRIES):
+        attempt = existing.first()
+        if attempt is not None:
+            return attempt
+        if not quiz.has_attempts_left(used):
+            return None
+        try:
+            with transaction.atomic():
+                # Counted again here: an attempt submitted since ``used`` was read
+                # (another tab) must not open one beyond the limit.
+                stored = Attempt.all_runs.filter(learner=learner, quiz=quiz).aggregate(
+                    highest=Max("number"),
+                    used=Count(
+                        "pk", filter=Q(submitted_at__isnull=False, archived_in__isnull=True)
+                    ),
+                )
+                if not quiz.has_attempts_left(stored["used"]):
+                    return None
+                return Attempt.objects.create(
+                    learner=learner,
+                    quiz=quiz,
+                    number=(stored["highest"] or 0) + 1,
+                    order=_new_order(quiz),
+                )
+        except IntegrityError:
+            # Another request opened an attempt first, and may even have submitted it
+            # since: start again from what is stored now (its open attempt, the next
+            # one, or none left), with ``used`` counted afresh.
+            used = Attempt.objects.filter(
+                learner=learner, quiz=quiz, submitted_at__isnull=False
+            ).count()
+    return existing.first()
 
 
 def _new_order(quiz: Quiz) -> dict[str, list[int]]:
@@ -209,9 +231,12 @@ def read_answer_sheet(questions: Sequence[Question], data: QueryDict) -> dict[in
     by_id = {question.pk: question for question in questions}
     for key in data:
         if key.startswith(FIELD_PREFIX):
-            raw_id = key.removeprefix(FIELD_PREFIX)
-            if not raw_id.isdigit() or int(raw_id) not in by_id:
-                raise TamperedAnswers(f"{key!r} is not a question of this quiz.")
+            try:
+                known = parse_id(key.removeprefix(FIELD_PREFIX)) in by_id
+            except MalformedInput:
+                known = False
+            if not known:
+                raise TamperedAnswers(f"{key[:40]!r} is not a question of this quiz.")
     given: dict[int, GivenAnswer] = {}
     for question in questions:
         values = data.getlist(f"{FIELD_PREFIX}{question.pk}")
@@ -221,11 +246,15 @@ def read_answer_sheet(questions: Sequence[Question], data: QueryDict) -> dict[in
             text = values[0].strip() if values else ""
             if len(text) > MAX_TEXT_ANSWER:
                 raise TamperedAnswers("The answer is too long.")
+            # Refused at the edge too (config.middleware); never stored, whoever calls.
+            if CONTROL_CHARACTERS.search(text):
+                raise TamperedAnswers("The answer contains control characters.")
             given[question.pk] = GivenAnswer(text=text)
             continue
-        if not all(value.isdigit() for value in values):
-            raise TamperedAnswers("A choice is not a number.")
-        choice_ids = tuple(int(value) for value in values)
+        try:
+            choice_ids = tuple(parse_id(value, "choice") for value in values)
+        except MalformedInput as exc:
+            raise TamperedAnswers("A choice is not a number.") from exc
         valid = {choice.pk for choice in question.ordered_choices}
         if not set(choice_ids) <= valid:
             raise TamperedAnswers("A choice does not belong to its question.")

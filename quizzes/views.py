@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from courses.models import Course
 from lessons.certificates import certificates_of
-from lessons.http import post_only
+from lessons.http import parse_id, post_only
 from lessons.services import learner_course
 from quizzes import drafts
 from quizzes.drafts import DraftClosed, DraftRefused
@@ -98,11 +98,9 @@ def _save_signed_out(request: HttpRequest, quiz_id: int) -> HttpResponse:
 
 
 def _submit(request: HttpRequest, quiz: Quiz) -> HttpResponse:
-    raw_attempt = request.POST.get("attempt", "")
-    if not raw_attempt.isdigit():
-        raise BadRequest("The answer sheet has no valid attempt.")
+    attempt_id = parse_id(request.POST.get("attempt", ""), "attempt")  # else a 400
     try:
-        attempt = submit_attempt(request.user, quiz, int(raw_attempt), request.POST)
+        attempt = submit_attempt(request.user, quiz, attempt_id, request.POST)
     except TamperedAnswers as exc:
         raise BadRequest(str(exc)) from exc
     except AttemptClosed as exc:
@@ -110,7 +108,7 @@ def _submit(request: HttpRequest, quiz: Quiz) -> HttpResponse:
         return redirect(exc.attempt or quiz)
     except MissingAnswers as exc:
         messages.error(request, str(exc))
-        attempt = Attempt.objects.get(pk=int(raw_attempt), learner=request.user)
+        attempt = Attempt.objects.get(pk=attempt_id, learner=request.user)
         return _render_quiz(
             request, quiz, quiz_status(request.user, quiz), attempt=attempt, missing=exc
         )

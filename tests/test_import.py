@@ -53,7 +53,7 @@ def test_import_renders_markdown_once_on_save(db, content):
     import_content(content)
     lesson = Lesson.objects.get(slug="why-the-distinction-matters")
     assert "<table>" in lesson.body_html
-    assert '<h2 id="summary">Summary</h2>' in lesson.body_html
+    assert '<h2 id="s-summary">Summary</h2>' in lesson.body_html
 
 
 def test_reimporting_unchanged_content_changes_nothing(db, content):

@@ -250,3 +250,11 @@ def test_recorded_result_survives_later_edits(learner, quiz):
     attempt.refresh_from_db()
     answer = Answer.objects.get(attempt=attempt, question=question)
     assert (attempt.score, answer.is_correct, answer.expected) == (4, True, "The colleague")
+
+
+def test_a_stale_count_never_opens_an_attempt_beyond_the_limit(learner, course):
+    quiz = make_quiz(lesson=course.lessons.first(), max_attempts=1)
+    used_when_the_page_was_read = quiz_status(learner, quiz).used  # 0
+    take_quiz(learner, quiz, correct=1)  # another tab submits the only attempt
+    assert open_attempt(learner, quiz, used_when_the_page_was_read) is None
+    assert Attempt.objects.filter(learner=learner, quiz=quiz).count() == 1

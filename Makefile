@@ -14,23 +14,59 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PANGO = @dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0; }
 
-.PHONY: run test test-sqlite test-postgres lint bench setup clean
+.PHONY: run dev serve test test-sqlite test-postgres lint bench cluster setup clean
 
-run: $(VENV)/.installed node_modules/.installed
+# run, dev and serve sign sessions with the key in .secret_key (git-ignored, made once
+# for this checkout, so sessions survive a restart) unless the environment sets
+# DJANGO_SECRET_KEY, as a server's does.
+run dev serve: export DJANGO_SECRET_KEY ?= $(file < .secret_key)
+
+# The site as its users see it: DEBUG off (the default), so the site's own error pages;
+# static files collected and served by WhiteNoise under hashed names; emails printed
+# here (no mail server on a laptop). Plain http://127.0.0.1 needs no HTTPS setting:
+# HTTPS redirects, HSTS and Secure cookies follow an https:// SITE_URL.
+run: export DJANGO_STATIC_MANIFEST := true
+run: export DJANGO_EMAIL_BACKEND ?= django.core.mail.backends.console.EmailBackend
+run: $(VENV)/.installed node_modules/.installed | .secret_key
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input -v 0
+	$(PY) manage.py import_content
+	$(PY) manage.py seed_demo --demo
+	@echo "Open http://$(HOST):$(PORT)/ and log in as learner / demo (also trainer, admin)."
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Development: DEBUG on (Django's technical error pages, static files straight from
+# static/ and node_modules/, emails printed), otherwise as make run.
+dev: export DJANGO_DEBUG := true
+dev: $(VENV)/.installed node_modules/.installed | .secret_key
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py import_content
 	$(PY) manage.py seed_demo
-	@echo "Open http://$(HOST):$(PORT)/ and log in as learner / demo (also trainer, admin)."
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The production server: migrate, collect static files, import content, list what
+# `check --deploy` finds, then gunicorn (gunicorn.conf.py) in the foreground. Set the
+# production environment first (README "Production"); without it this serves
+# http://$(HOST):$(PORT) like make run, with no demo accounts.
+serve: export DJANGO_STATIC_MANIFEST := true
+serve: $(VENV)/.installed node_modules/.installed | .secret_key
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input -v 0
+	$(PY) manage.py import_content
+	$(PY) manage.py check --deploy
+	exec env HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn
+
+.secret_key:
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
 test: test-sqlite test-postgres
 
 # The whole suite on SQLite, the embedded default.
-test-sqlite: $(VENV)/.installed-dev node_modules/.installed /usr/bin/chromium lint
+test-sqlite: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server lint
 	env -u DATABASE_URL $(VENV)/bin/pytest
 
 # The whole suite again on a real, throwaway PostgreSQL server.
-test-postgres: $(VENV)/.installed-dev node_modules/.installed /usr/bin/chromium
+test-postgres: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server
 	scripts/with-postgres $(VENV)/bin/pytest
 
 lint: $(VENV)/.installed-dev
@@ -39,7 +75,13 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) bench/run.py
 
-setup: $(VENV)/.installed-dev node_modules/.installed /usr/bin/chromium
+# nginx -> two gunicorn app servers -> PostgreSQL + Redis on loopback, a bounded Locust
+# load test with one app server stopped and restarted, and its figures (README "Scale-out").
+# The script installs nginx, redis-server and the `load` extra when missing.
+cluster: $(VENV)/.installed node_modules/.installed
+	scripts/cluster
+
+setup: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,10 +100,21 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The OpenID Connect provider the SSO tests start (npm oidc-provider), kept apart from
+# the app's packages; tests/browser/test_sso.py also runs this `npm ci` when it is missing.
+tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json
+	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 /usr/bin/chromium:
 	$(SUDO) apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium
 
+# Debian's Redis for tests/test_cache.py, which starts a private server on a unix socket.
+/usr/bin/redis-server:
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q redis-server
+
 clean:
-	rm -rf $(VENV) node_modules staticfiles
+	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles

@@ -60,10 +60,14 @@ class LessonAdmin(KeepsLearnerRecords, admin.ModelAdmin):
     formfield_overrides = {
         models.TextField: {
             "widget": forms.Textarea(
-                attrs={"rows": 22, "cols": 90, "style": "font-family: monospace"}
+                attrs={"rows": 22, "cols": 90, "class": "markdown-editor"}
             )
         }
     }
+
+    class Media:
+        # The editor's and the preview's look (no inline styles: the Content-Security-Policy).
+        css = {"all": ["css/admin.css"]}
 
     def get_queryset(self, request):
         return (
@@ -87,7 +91,7 @@ class LessonAdmin(KeepsLearnerRecords, admin.ModelAdmin):
         # body_html is rendered and sanitised by the same code as the learner's page.
         return format_html(
             '<p><a href="{}" target="_blank">Open as a learner would see it</a></p>'
-            '<div style="max-width:46rem;border:1px solid #ccc;padding:1rem">{}</div>',
+            '<div class="lesson-preview">{}</div>',
             reverse("preview_lesson", args=[obj.pk]),
             _safe(obj.body_html),
         )
@@ -192,11 +196,12 @@ class CertificateAdmin(RecordAdmin):
         return [revoke, *super().get_urls()]
 
     def revoke_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        # Permission first: without it, the page says nothing about which codes exist.
+        if not request.user.has_perm("lessons.change_certificate"):
+            raise PermissionDenied
         certificate = self.get_object(request, unquote(object_id))
         if certificate is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not request.user.has_perm("lessons.change_certificate"):
-            raise PermissionDenied
         change_url = reverse("admin:lessons_certificate_change", args=[certificate.pk])
         form = RevokeCertificateForm(request.POST if request.method == "POST" else None)
         if form.is_valid():

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from config import sessions
+from accounts import sessions
 
 pytestmark = pytest.mark.django_db
 

@@ -41,14 +41,25 @@ TEAM_MATES = [
 class Command(BaseCommand):
     help = (
         "Create the demo accounts learner, trainer and admin (password 'demo'), a demo team "
-        "with the sample course assigned and varied progress. DEBUG only; safe to run twice."
+        "with the sample course assigned and varied progress. With DEBUG on or --demo only; "
+        "safe to run twice."
     )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="This site is a demo: create the accounts even with DEBUG off (make run).",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
-        if not settings.DEBUG:
+        # Accounts with a published password belong on a laptop only: development (DEBUG
+        # on), or a demo that says so (`make run` runs with DEBUG off, as users see it).
+        if not (settings.DEBUG or options["demo"]):
             raise CommandError(
-                "seed_demo creates accounts with a known password; it runs only with DEBUG on."
+                "seed_demo creates accounts with a known password; it runs only with DEBUG on "
+                "or with --demo."
             )
         users = {username: self._user(username, *rest) for username, *rest in DEMO_USERS}
         users["trainer"].groups.add(ensure_trainers_group())

@@ -1,0 +1,123 @@
+"""The Users admin, plus what accounts adds to it: unlocking sign-in after too many
+failed logins, a "locked out" filter, and "Import people from CSV" (superusers)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from accounts.forms import ImportPeopleForm
+from accounts.provisioning import COLUMNS, ProvisioningError, import_people
+from accounts.throttling import locked_out_attempts, unlock
+
+User = get_user_model()
+# The import page lists this many problems; the rest are counted.
+PROBLEMS_SHOWN = 200
+# Invitations sent by one upload: a web request must end well within the server's
+# timeout; `manage.py send_invitations` (or the next import) sends the rest.
+INVITATIONS_PER_UPLOAD = 100
+
+
+class LockedOutFilter(admin.SimpleListFilter):
+    title = "sign-in"
+    parameter_name = "sign_in"
+
+    def lookups(self, request, model_admin):
+        return [("locked_out", "Locked out (too many failed logins)")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "locked_out":
+            return queryset
+        names = set(locked_out_attempts().values_list("username", flat=True))
+        return queryset.alias(login=Lower("username"), address=Lower("email")).filter(
+            Q(login__in=names) | Q(address__in=names)
+        )
+
+
+def superusers_only(view):
+    """Signed-in people other than superusers get a 403 (the admin itself would send
+    those without staff status to its login page); anonymous ones go to log in."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated and not request.user.is_superuser:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PeopleAdmin(UserAdmin):
+    change_list_template = "accounts/admin/user_change_list.html"
+    list_filter = [*UserAdmin.list_filter, LockedOutFilter]
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description="Unlock sign-in (clear failed logins)", permissions=["change"])
+    def unlock_sign_in(self, request: HttpRequest, queryset) -> None:
+        cleared = sum(unlock(user) for user in queryset)
+        self.message_user(
+            request,
+            f"Cleared {cleared} failed-login record{'s' if cleared != 1 else ''}; "
+            "the selected people may log in again at once.",
+            messages.SUCCESS,
+        )
+
+    def get_urls(self):
+        # Before the model's own URLs, whose "<object_id>/" would match "import/".
+        page = path(
+            "import/",
+            superusers_only(self.admin_site.admin_view(self.import_view)),
+            name="auth_user_import",
+        )
+        return [page, *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not (request.user.is_active and request.user.is_superuser):
+            raise PermissionDenied
+        posted = request.method == "POST"
+        form = ImportPeopleForm(request.POST if posted else None, request.FILES if posted else None)
+        problems, summary = [], None
+        if form.is_valid():
+            dry_run = "check" in request.POST
+            try:
+                result = import_people(
+                    form.cleaned_data["file"].read(),
+                    deactivate_missing=form.cleaned_data["deactivate_missing"],
+                    invite=form.cleaned_data["invite"],
+                    dry_run=dry_run,
+                    send_limit=INVITATIONS_PER_UPLOAD,
+                )
+            except ProvisioningError as exc:
+                problems = exc.problems
+            else:
+                if not dry_run:
+                    for line in result.summary().splitlines():
+                        self.message_user(request, line, messages.SUCCESS)
+                    return redirect("admin:auth_user_changelist")
+                summary = result.summary().splitlines()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import people from CSV",
+            "opts": self.opts,
+            "form": form,
+            "columns": COLUMNS,
+            "problems": problems[:PROBLEMS_SHOWN],
+            "problems_not_shown": max(0, len(problems) - PROBLEMS_SHOWN),
+            "problem_count": len(problems),
+            "summary": summary,
+        }
+        return TemplateResponse(request, "accounts/admin/import_people.html", context)

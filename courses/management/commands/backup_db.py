@@ -1,0 +1,37 @@
+"""``manage.py backup_db PATH``: a backup of the whole database (config/backup.py).
+
+The backup commands live here with the site's other operational commands
+(import_content, export_content, send_reminders, seed_demo): backing up is no app's
+idea, and the project has no operations app; the work itself is in config/backup.py.
+"""
+
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from config.backup import BackupError, backup
+
+
+class Command(BaseCommand):
+    help = (
+        "Back up the whole database to PATH, safe while the site runs: SQLite's online "
+        "backup API, or pg_dump --format=custom for PostgreSQL. Restore with restore_db."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path, help="the backup file to write (replaced)")
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
+
+    def handle(self, *args, path: Path, database: str, **options):
+        started = time.monotonic()
+        try:
+            backup(path, using=database)
+        except BackupError as error:
+            raise CommandError(str(error)) from error
+        vendor = connections[database].vendor
+        self.stdout.write(
+            f"Backed up the {vendor} database to {path} "
+            f"({path.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s)."
+        )

@@ -8,14 +8,13 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from lessons.models import LessonProgress, ProgressState
 from quizzes import drafts
 from quizzes.models import Answer, Attempt
 from quizzes.services import questions_for
 from tests.conftest import PASSWORD
-from tests.factories import answer_sheet, make_quiz
+from tests.factories import answer_sheet, make_graded_attempt, make_quiz
 
 pytestmark = pytest.mark.django_db
 
@@ -469,16 +468,7 @@ def test_answers_to_show_keeps_only_what_fits_each_question(learner, quiz):
 
 
 def test_save_answers_refuses_a_submitted_attempt(learner, quiz):
-    attempt = Attempt.objects.create(
-        learner=learner,
-        quiz=quiz,
-        number=1,
-        submitted_at=timezone.now(),
-        score=0,
-        max_score=4,
-        percent=0,
-        passed=False,
-    )
+    attempt = make_graded_attempt(learner, quiz)
     with pytest.raises(drafts.DraftClosed):
         drafts.save_answers(attempt, answer_sheet_querydict(quiz, attempt))
     attempt.refresh_from_db()

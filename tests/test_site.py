@@ -7,11 +7,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import get_resolver, reverse
-from django.utils import timezone
 
 from lessons.services import record_lesson_completion
-from quizzes.models import Attempt
-from tests.factories import make_quiz
+from tests.factories import make_graded_attempt, make_quiz
 
 pytestmark = pytest.mark.django_db
 
@@ -23,16 +21,7 @@ def pages(course, learner):
     """Every learner-facing GET page, with real arguments (the attempt is the learner's)."""
     lesson = course.lessons.first()
     quiz = make_quiz(lesson=course.lessons.last())
-    attempt = Attempt.objects.create(
-        learner=learner,
-        quiz=quiz,
-        number=1,
-        submitted_at=timezone.now(),
-        score=0,
-        max_score=4,
-        percent=0,
-        passed=False,
-    )
+    attempt = make_graded_attempt(learner, quiz)
     return {
         "quizzes:take": reverse("quizzes:take", args=[quiz.pk]),
         "quizzes:result": attempt.get_absolute_url(),

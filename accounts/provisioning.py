@@ -51,8 +51,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Invitation
-from courses.models import Team
-from courses.roles import TRAINERS, ensure_trainers_group
+from training.models import Team
+from training.roles import TRAINERS, ensure_trainers_group
 
 log = logging.getLogger(__name__)
 User = get_user_model()

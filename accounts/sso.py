@@ -42,7 +42,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from courses.models import Team
+from training.models import Team
 
 logger = logging.getLogger(__name__)
 User = get_user_model()

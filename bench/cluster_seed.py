@@ -27,10 +27,10 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from courses.assignments import assign_course  # noqa: E402
 from courses.models import Course, Team  # noqa: E402
-from courses.roles import ensure_trainers_group  # noqa: E402
 from courses.services import import_content  # noqa: E402
+from training.roles import ensure_trainers_group  # noqa: E402
+from training.services import assign_course  # noqa: E402
 
 DRILL = "cluster-drill"
 DRILL_LESSONS = 8
@@ -63,13 +63,23 @@ def seed(learners: int, trainers: int, password: str, content: Path) -> None:
     hashed = make_password(password)
     User.objects.bulk_create(
         [
-            User(username=f"learner-{n:03d}", first_name="Learner", last_name=f"{n:03d}",
-                 email=f"learner-{n:03d}@example.com", password=hashed)
+            User(
+                username=f"learner-{n:03d}",
+                first_name="Learner",
+                last_name=f"{n:03d}",
+                email=f"learner-{n:03d}@example.com",
+                password=hashed,
+            )
             for n in range(1, learners + 1)
         ]
         + [
-            User(username=f"trainer-{n}", first_name="Trainer", last_name=str(n),
-                 email=f"trainer-{n}@example.com", password=hashed)
+            User(
+                username=f"trainer-{n}",
+                first_name="Trainer",
+                last_name=str(n),
+                email=f"trainer-{n}@example.com",
+                password=hashed,
+            )
             for n in range(1, trainers + 1)
         ]
     )

@@ -91,8 +91,8 @@ def build_team(courses, size: int):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from courses.models import Assignment, Team
     from lessons.models import LessonProgress
+    from training.models import Assignment, Team
 
     course, lessons = courses[7]
     User = get_user_model()
@@ -186,12 +186,12 @@ def main() -> None:
     admin.force_login(make_user("bench-admin", is_superuser=True, is_staff=True))
     team_query = f"?team={team.pk}&course={team_course.slug}"
     cases["dashboard, team of 2000, 7 lessons"] = get(
-        admin, reverse("courses:trainer_dashboard") + team_query
+        admin, reverse("training:dashboard") + team_query
     )
     cases["dashboard sorted by progress, 2000"] = get(
-        admin, reverse("courses:trainer_dashboard") + team_query + "&sort=progress"
+        admin, reverse("training:dashboard") + team_query + "&sort=progress"
     )
-    export_url = reverse("courses:trainer_export") + team_query
+    export_url = reverse("training:export") + team_query
 
     def export():
         response = admin.get(export_url)

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "courses",
     "lessons",
     "quizzes",
+    # Trainers (issue 11): teams, assignments, dashboard, reminders, analytics.
+    "training",
 ]
 
 MIDDLEWARE = [

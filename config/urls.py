@@ -34,6 +34,8 @@ urlpatterns = [
     # Public (no login): the form alone, or the answer for one code.
     path("verify/", lesson_views.verify_certificate, name="verify_certificate"),
     path("verify/<str:code>/", lesson_views.verify_certificate, name="verify_certificate"),
+    # Trainers (training/urls.py): the dashboard, exports, assignments, analytics.
+    path("trainer/", include("training.urls")),
     path("courses/<slug:course_slug>/lessons/", include("lessons.urls")),
     path("", include("quizzes.urls")),
     path("", include("courses.urls")),

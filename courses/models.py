@@ -1,4 +1,4 @@
-from django.conf import settings
+from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
@@ -17,6 +17,9 @@ class CourseQuerySet(models.QuerySet):
         published = self.filter(published_at__isnull=False)
         if user.is_superuser:
             return published
+        # Assignments belong to the training app, which imports this one: asked by
+        # name so the arrow between the apps stays one way.
+        Assignment = apps.get_model("training", "Assignment")
         assigned = Assignment.objects.filter(course=models.OuterRef("pk"))
         return published.filter(
             models.Q(visibility=Visibility.OPEN)
@@ -84,105 +87,3 @@ class Course(models.Model):
                 models.Q(quiz__course=self) | models.Q(quiz__lesson__course=self)
             ).exists()
         )
-
-
-class Team(models.Model):
-    """A named group of learners, managed by one or more trainers."""
-
-    name = models.CharField(max_length=100, unique=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
-    trainers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="managed_teams", blank=True
-    )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Assignment(models.Model):
-    """A course, or chosen lessons of it, assigned to a team or to one learner.
-
-    A team assignment covers whoever is in the team now, including people who
-    join later; leaving the team takes it off their list (progress is kept).
-    """
-
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assignments")
-    team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="assignments"
-    )
-    learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="assignments",
-    )
-    lessons = models.ManyToManyField(
-        "lessons.Lesson", blank=True, help_text="Leave empty to assign the whole course."
-    )
-    due_date = models.DateField(null=True, blank=True)
-    note = models.TextField(blank=True)
-    require_fresh_completion = models.BooleanField(
-        default=False,
-        help_text=(
-            "Only a completion after this assignment counts (e.g. yearly compliance): "
-            "learners who completed the course before start it again."
-        ),
-    )
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="assignments_made",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["due_date", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(team__isnull=False, learner__isnull=True)
-                | models.Q(team__isnull=True, learner__isnull=False),
-                name="assignment_to_a_team_or_a_learner",
-            ),
-            models.UniqueConstraint(
-                fields=["course", "team"],
-                condition=models.Q(team__isnull=False),
-                name="one_assignment_per_course_and_team",
-            ),
-            models.UniqueConstraint(
-                fields=["course", "learner"],
-                condition=models.Q(learner__isnull=False),
-                name="one_assignment_per_course_and_learner",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.course} → {self.team or self.learner}"
-
-    @property
-    def assignee(self):
-        return self.team or self.learner
-
-
-class ReminderSent(models.Model):
-    """One reminder email, recorded so a second run on the same day sends nothing new."""
-
-    learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
-    )
-    sent_on = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)
-    courses = models.TextField(help_text="What the email listed.")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["learner", "sent_on"], name="one_reminder_a_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.learner} · {self.sent_on}"

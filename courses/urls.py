@@ -11,8 +11,4 @@ urlpatterns = [
     path("courses/<slug:course_slug>/continue/", views.continue_course, name="continue"),
     path("courses/<slug:course_slug>/complete/", views.course_complete, name="complete"),
     path("courses/<slug:course_slug>/start-again/", views.start_again, name="start_again"),
-    path("trainer/", views.trainer_dashboard, name="trainer_dashboard"),
-    path("trainer/export.csv", views.trainer_export, name="trainer_export"),
-    path("trainer/learners/<int:user_id>/", views.trainer_learner, name="trainer_learner"),
-    path("trainer/courses/<slug:course_slug>/assign/", views.trainer_assign, name="trainer_assign"),
 ]

@@ -107,8 +107,8 @@ def learner_client(client, learner):
 @pytest.fixture
 def team(learner, trainer):
     """The learner's team, managed by the trainer (who is in the Trainers group)."""
-    from courses.models import Team
-    from courses.roles import ensure_trainers_group
+    from training.models import Team
+    from training.roles import ensure_trainers_group
 
     trainer.groups.add(ensure_trainers_group())
     team = Team.objects.create(name="Support")
@@ -120,8 +120,8 @@ def team(learner, trainer):
 @pytest.fixture
 def other_team(second_learner):
     """Another team: the second learner, managed by another trainer."""
-    from courses.models import Team
-    from courses.roles import ensure_trainers_group
+    from training.models import Team
+    from training.roles import ensure_trainers_group
 
     other_trainer = make_user("otto", first_name="Otto", last_name="Trainer", password=PASSWORD)
     other_trainer.groups.add(ensure_trainers_group())

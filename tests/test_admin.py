@@ -6,11 +6,12 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from courses.roles import ensure_content_editors_group, ensure_trainers_group
+from courses.roles import ensure_content_editors_group
 from lessons.models import Lesson
 from lessons.services import record_lesson_completion
 from quizzes.models import Question
 from tests.factories import make_course, make_lesson, make_quiz, make_user
+from training.roles import ensure_trainers_group
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,7 @@ def test_content_editor_can_open_every_content_page(client, editor, content):
 def test_content_editor_cannot_manage_people(client, editor):
     from django.contrib.auth.models import User
 
-    from courses.models import Assignment, Team
+    from training.models import Assignment, Team
 
     client.force_login(editor)
     for model in (User, Team, Assignment):
@@ -71,7 +72,7 @@ def test_content_editor_cannot_manage_people(client, editor):
 
 def test_trainer_given_staff_status_sees_nothing_in_the_admin(client, staff_trainer, course):
     # Trainers work on /trainer/: their group holds no model permission (issue 9).
-    from courses.models import Assignment, Team
+    from training.models import Assignment, Team
 
     client.force_login(staff_trainer)
     assert client.get(admin_url(Team)).status_code == 403

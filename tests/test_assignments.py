@@ -8,11 +8,13 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.assignments import AssignmentError, assign_course, assigned_courses, due_label
-from courses.models import Assignment, Course
+from courses.models import Course
 from lessons.models import LessonProgress
 from lessons.services import record_lesson_completion
 from tests.factories import make_course, make_quiz, make_user
+from training.assignments import assigned_courses, due_label
+from training.models import Assignment
+from training.services import AssignmentError, assign_course
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 12, 1)

@@ -13,10 +13,10 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client
 from django.utils import timezone
 
-from courses.assignments import assign_course, start_fresh_run
 from courses.models import Course
 from lessons.models import LessonProgress
 from quizzes.models import Attempt
+from training.services import assign_course, start_fresh_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,9 +26,9 @@ MODELS = [
     "auth.User",
     "auth.Group",
     "courses.Course",
-    "courses.Team",
-    "courses.Assignment",
-    "courses.ReminderSent",
+    "training.Team",
+    "training.Assignment",
+    "training.ReminderSent",
     "lessons.Lesson",
     "lessons.LessonProgress",
     "lessons.CourseCompletion",

@@ -17,12 +17,13 @@ from django.test import Client
 from django.urls import get_resolver, include, path, reverse
 from django.utils import timezone
 
-from courses.assignments import assign_course
-from courses.models import Assignment, Course, Team
+from courses.models import Course
 from lessons.http import MAX_ID, MalformedInput, parse_id, parse_page
 from quizzes.models import Answer, Attempt, Quiz
 from quizzes.services import TamperedAnswers, open_attempt, questions_for, read_answer_sheet
 from tests.factories import answer_sheet, as_post, make_quiz, make_user
+from training.models import Assignment, Team
+from training.services import assign_course
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def trainer_client(client, trainer, team, course):
 
 
 def dashboard_url(team, course, query: str = "") -> str:
-    return f"{reverse('courses:trainer_dashboard')}?team={team.pk}&course={course.slug}{query}"
+    return f"{reverse('training:dashboard')}?team={team.pk}&course={course.slug}{query}"
 
 
 # Parsing at the edge ------------------------------------------------------------
@@ -162,14 +163,14 @@ def test_a_nul_in_the_dashboard_search_gets_400(trainer_client, team, course):
 
 
 def test_a_nul_in_the_csv_search_gets_400_before_anything_streams(trainer_client, team, course):
-    export = reverse("courses:trainer_export")
+    export = reverse("training:export")
     response = trainer_client.get(f"{export}?team={team.pk}&course={course.slug}&q=a%00")
     assert response.status_code == 400
     assert not response.streaming
 
 
 def test_the_csv_streams_to_its_end_for_an_odd_but_allowed_search(trainer_client, team, course):
-    export = reverse("courses:trainer_export")
+    export = reverse("training:export")
     query = "&q=Alice%09%C3%A9%D9%A1"  # a tab, "é" and an Arabic-Indic one
     response = trainer_client.get(f"{export}?team={team.pk}&course={course.slug}{query}")
     assert response.status_code == 200
@@ -199,12 +200,12 @@ def test_a_dashboard_parameter_its_form_does_not_offer_gets_400(
 
 @pytest.mark.parametrize("value", ["%D9%A1", "%C2%B2", HUGE, "9" * 5000, "-1"])
 def test_a_dashboard_team_that_is_not_an_id_is_no_such_team(trainer_client, course, value):
-    url = f"{reverse('courses:trainer_dashboard')}?team={value}&course={course.slug}"
+    url = f"{reverse('training:dashboard')}?team={value}&course={course.slug}"
     assert trainer_client.get(url).status_code == 404
 
 
 def test_empty_dashboard_parameters_are_the_defaults(trainer_client):
-    url = reverse("courses:trainer_dashboard") + "?team=&course=&state=&sort=&q=&page="
+    url = reverse("training:dashboard") + "?team=&course=&state=&sort=&q=&page="
     assert trainer_client.get(url).status_code == 200
 
 
@@ -265,7 +266,7 @@ def test_no_nul_reaches_the_database(learner_client, quiz, attempt, trainer, tea
     )
     learner_client.force_login(trainer)
     learner_client.post(
-        reverse("courses:trainer_assign", args=[course.slug]), {"team": team.pk, "note": "\x00"}
+        reverse("training:assign", args=[course.slug]), {"team": team.pk, "note": "\x00"}
     )
     out = StringIO()
     call_command("dumpdata", stdout=out)
@@ -279,7 +280,7 @@ def test_no_nul_reaches_the_database(learner_client, quiz, attempt, trainer, tea
 def test_a_huge_id_in_the_assign_forms_choices_is_a_form_error(trainer_client, team, course, field):
     data = {"team": team.pk, field: HUGE} if field == "lessons" else {field: HUGE}
     Assignment.objects.all().delete()
-    response = trainer_client.post(reverse("courses:trainer_assign", args=[course.slug]), data)
+    response = trainer_client.post(reverse("training:assign", args=[course.slug]), data)
     assert response.status_code == 200
     assert "is not a valid value" in response.content.decode()
     assert not Assignment.objects.exists()
@@ -304,7 +305,7 @@ def test_a_huge_id_in_an_admin_many_to_many_field_is_no_server_error(client, adm
     team.members.add(learner)
     client.force_login(admin_user)
     response = client.post(
-        reverse("admin:courses_team_change", args=[team.pk]), {"name": "T", "members": HUGE}
+        reverse("admin:training_team_change", args=[team.pk]), {"name": "T", "members": HUGE}
     )
     assert response.status_code in (200, 400)
     assert list(team.members.all()) == [learner]
@@ -312,7 +313,7 @@ def test_a_huge_id_in_an_admin_many_to_many_field_is_no_server_error(client, adm
 
 @pytest.mark.parametrize("digits", [26, 5000])
 @pytest.mark.parametrize(
-    "name", ["quizzes:take", "quizzes:result", "quizzes:save", "courses:trainer_learner",
+    "name", ["quizzes:take", "quizzes:result", "quizzes:save", "training:learner",
              "preview_lesson", "preview_course"],
 )  # fmt: skip
 def test_a_huge_id_in_a_url_is_a_404(client, admin_user, name, digits):

@@ -467,7 +467,7 @@ def test_trainer_learner_page_lists_completions_and_certificates(
     client, trainer, team, learner, certificate
 ):
     client.force_login(trainer)
-    page = text(client.get(reverse("courses:trainer_learner", args=[learner.pk])))
+    page = text(client.get(reverse("training:learner", args=[learner.pk])))
     assert "Completions and certificates" in page
     assert "Serving customers" in page and "75%" in page and "Valid" in page
     assert f'href="{page_url(certificate)}"' in page and f'href="{pdf_url(certificate)}"' in page

@@ -15,8 +15,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.assignments import assign_course, assigned_courses
-from courses.dashboard import build_dashboard, export_rows
 from lessons.models import Certificate, CourseCompletion, LessonProgress, ProgressState
 from lessons.services import (
     complete_lesson,
@@ -26,6 +24,9 @@ from lessons.services import (
 )
 from quizzes.models import Attempt
 from tests.factories import make_course, make_lesson, make_quiz, make_user, take_quiz
+from training.assignments import assigned_courses
+from training.dashboard import build_dashboard, export_rows
+from training.services import assign_course
 
 pytestmark = pytest.mark.django_db
 
@@ -166,9 +167,7 @@ def test_added_lesson_seen_as_the_issue_reported_it(
     assert mailoutbox == []
 
 
-def test_an_assignment_made_after_completion_is_already_complete(
-    learner, trainer, team, course
-):
+def test_an_assignment_made_after_completion_is_already_complete(learner, trainer, team, course):
     finish_lessons(learner, course)
     assign_course(by=trainer, course=course, team=team, due_date=timezone.localdate())
     (item,) = assigned_courses(learner)
@@ -262,7 +261,7 @@ def test_the_trainer_sees_every_runs_attempts(
     finish_lessons(learner, course)
     take_quiz(learner, final)
     client.force_login(trainer)
-    page = text(client.get(reverse("courses:trainer_learner", args=[learner.pk])))
+    page = text(client.get(reverse("training:learner", args=[learner.pk])))
     assert "attempt 1" in page and "attempt 2" in page
 
 
@@ -276,7 +275,7 @@ def test_starting_again_without_being_asked_is_refused(client, learner, course):
 
 
 def test_a_fresh_completion_cannot_be_for_chosen_lessons(trainer, team, course):
-    from courses.assignments import AssignmentError
+    from training.services import AssignmentError
 
     with pytest.raises(AssignmentError):
         assign_course(
@@ -298,10 +297,10 @@ def states_everywhere(client, learner, trainer, team, course) -> dict[str, str]:
     course_page = text(client.get(course.get_absolute_url()))
     my_learning = text(client.get(reverse("courses:my_learning")))
     client.force_login(trainer)
-    learner_page = text(client.get(reverse("courses:trainer_learner", args=[learner.pk])))
+    learner_page = text(client.get(reverse("training:learner", args=[learner.pk])))
     query = f"?team={team.pk}&course={course.slug}"
-    dashboard_page = text(client.get(reverse("courses:trainer_dashboard") + query))
-    export = b"".join(client.get(reverse("courses:trainer_export") + query).streaming_content)
+    dashboard_page = text(client.get(reverse("training:dashboard") + query))
+    export = b"".join(client.get(reverse("training:export") + query).streaming_content)
     header, *rows = list(csv.reader(io.StringIO(export.decode())))
     completed_column = {row[header.index("course completed")] != "" for row in rows}
     (row,) = build_dashboard(team, course).rows

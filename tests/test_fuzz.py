@@ -29,13 +29,13 @@ from django.urls import get_resolver, include, path, reverse
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from courses.assignments import assign_course
 from lessons.models import CourseCompletion
 from lessons.services import record_lesson_completion
 from quizzes.drafts import TOKEN_FIELD, sign_attempt
 from quizzes.services import open_attempt, quiz_status
 from tests.conftest import PASSWORD
 from tests.factories import answer_sheet, make_course, make_quiz, take_quiz
+from training.services import assign_course
 
 pytestmark = pytest.mark.django_db
 
@@ -70,9 +70,9 @@ ODD_UTF8 = [
 # The names each view reads: a request's keys are drawn from its view's names half the
 # time, so malformed values reach the code that parses them.
 FIELDS = {
-    "courses:trainer_dashboard": ["team", "course", "state", "sort", "q", "page"],
-    "courses:trainer_export": ["team", "course", "state", "sort", "q"],
-    "courses:trainer_assign": [
+    "training:dashboard": ["team", "course", "state", "sort", "q", "page"],
+    "training:export": ["team", "course", "state", "sort", "q"],
+    "training:assign": [
         "team", "learners", "lessons", "due_date", "note", "require_fresh_completion",
     ],
     "quizzes:take": ["attempt", "draft_token"],
@@ -215,17 +215,17 @@ def site(learner, trainer, team, admin_user, course) -> Site:
     def dashboard_query(user) -> list[tuple[str, Value]]:
         return [("team", str(team.pk)), ("course", course.slug)]
 
-    dashboard = reverse("courses:trainer_dashboard")
+    dashboard = reverse("training:dashboard")
     pages = [
         Endpoint("courses:my_learning", reverse("courses:my_learning")),
         Endpoint("courses:catalogue", reverse("courses:catalogue")),
         Endpoint("courses:detail", course.get_absolute_url()),
         Endpoint("courses:continue", reverse("courses:continue", args=[course.slug])),
         Endpoint("courses:complete", reverse("courses:complete", args=[course.slug])),
-        Endpoint("courses:trainer_dashboard", dashboard, dashboard_query),
-        Endpoint("courses:trainer_export", reverse("courses:trainer_export"), dashboard_query),
-        Endpoint("courses:trainer_learner", reverse("courses:trainer_learner", args=[learner.pk])),
-        Endpoint("courses:trainer_assign", reverse("courses:trainer_assign", args=[course.slug])),
+        Endpoint("training:dashboard", dashboard, dashboard_query),
+        Endpoint("training:export", reverse("training:export"), dashboard_query),
+        Endpoint("training:learner", reverse("training:learner", args=[learner.pk])),
+        Endpoint("training:assign", reverse("training:assign", args=[course.slug])),
         Endpoint("lessons:detail", first.get_absolute_url()),
         Endpoint("quizzes:take", take),
         Endpoint("quizzes:result", result.get_absolute_url()),
@@ -274,8 +274,8 @@ def site(learner, trainer, team, admin_user, course) -> Site:
         Endpoint("courses:start_again", reverse("courses:start_again", args=[course.slug])),
         Endpoint("openid_connect_login", reverse("openid_connect_login", args=["sso"])),
         Endpoint(
-            "courses:trainer_assign",
-            reverse("courses:trainer_assign", args=[course.slug]),
+            "training:assign",
+            reverse("training:assign", args=[course.slug]),
             lambda user: [("team", str(team.pk)), ("due_date", "2031-01-31"), ("note", "Hi")],
         ),
         Endpoint("login", reverse("login"), login(learner.username)),

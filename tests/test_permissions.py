@@ -33,21 +33,15 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from courses.assignments import AssignmentError, assign_course
-from courses.models import Assignment, Course, Team, Visibility
-from courses.roles import (
-    TRAINERS,
-    can_assign,
-    can_follow,
-    ensure_content_editors_group,
-    learners_followed_by,
-    may_preview_content,
-    teams_managed_by,
-)
+from courses.models import Course, Visibility
+from courses.roles import ensure_content_editors_group, may_preview_content
 from lessons.models import Certificate, CourseCompletion, Lesson, LessonProgress
 from lessons.services import complete_lesson, record_course_completion
 from quizzes.models import Attempt, Question, Quiz
 from tests.factories import make_course, make_quiz, make_user, take_quiz
+from training.models import Assignment, Team
+from training.roles import TRAINERS, can_assign, can_follow, learners_followed_by, teams_managed_by
+from training.services import AssignmentError, assign_course
 
 pytestmark = pytest.mark.django_db
 
@@ -282,9 +276,9 @@ ADD_DATA: dict[str, Callable[[World], dict]] = {
         "password2": PASSWORD,
     },
     "courses.course": lambda w: {"slug": "new-course", "title": "New course"},
-    "courses.team": lambda w: {"name": "New team", "members": [str(w.loner.pk)]},
+    "training.team": lambda w: {"name": "New team", "members": [str(w.loner.pk)]},
     # The attack: an assigned-only course for a learner in no team.
-    "courses.assignment": lambda w: {
+    "training.assignment": lambda w: {
         "course": str(w.secret.pk),
         "learner": str(w.loner.pk),
         "due_date": "2030-01-01",
@@ -310,12 +304,12 @@ CHANGE_DATA: dict[str, Callable[[World], dict]] = {
     "auth.group": lambda w: {"permissions": all_permission_ids(w)},
     "auth.user": lambda w: {"is_staff": "on", "is_superuser": "on"},
     "courses.course": lambda w: {"title": "Changed", "visibility": Visibility.OPEN},
-    "courses.team": lambda w: {
+    "training.team": lambda w: {
         "name": "Changed",
         "members": [str(w.users["learner"].pk), str(w.loner.pk)],
         "trainers": [str(w.users["trainer_a"].pk), str(w.users["trainer_b"].pk)],
     },
-    "courses.assignment": lambda w: {"due_date": "2020-01-01"},
+    "training.assignment": lambda w: {"due_date": "2020-01-01"},
     "lessons.lesson": lambda w: {"title": "Changed"},
     "quizzes.quiz": lambda w: {"pass_mark": "1"},
     "quizzes.question": lambda w: {"prompt": "Changed?"},
@@ -745,55 +739,53 @@ SITE_TABLE = [
         lambda w: [w.secret_lesson.pk],
         CONTENT_STAFF,
     ),
-    SiteCase("dashboard", "courses:trainer_dashboard", no_args, TRAINERS_AND_SUPERUSER),
+    SiteCase("dashboard", "training:dashboard", no_args, TRAINERS_AND_SUPERUSER),
     SiteCase(
         "dashboard, team A",
-        "courses:trainer_dashboard",
+        "training:dashboard",
         no_args,
         TEAM_A,
         query=lambda w: f"?team={w.team_a.pk}&course={w.secret.slug}",
     ),
     SiteCase(
         "dashboard, team B",
-        "courses:trainer_dashboard",
+        "training:dashboard",
         no_args,
         TEAM_B,
         query=lambda w: f"?team={w.team_b.pk}&course={w.course.slug}",
     ),
     SiteCase(
         "export, team A",
-        "courses:trainer_export",
+        "training:export",
         no_args,
         TEAM_A,
         query=lambda w: f"?team={w.team_a.pk}&course={w.secret.slug}",
     ),
     SiteCase(
         "export, team B",
-        "courses:trainer_export",
+        "training:export",
         no_args,
         TEAM_B,
         query=lambda w: f"?team={w.team_b.pk}&course={w.course.slug}",
     ),
-    SiteCase("learner alice", "courses:trainer_learner", lambda w: [w.users["learner"].pk], TEAM_A),
+    SiteCase("learner alice", "training:learner", lambda w: [w.users["learner"].pk], TEAM_A),
     SiteCase(
         "learner bob",
-        "courses:trainer_learner",
+        "training:learner",
         lambda w: [w.users["second_learner"].pk],
         TEAM_B,
     ),
     SiteCase(
         "learner in no team",
-        "courses:trainer_learner",
+        "training:learner",
         lambda w: [w.loner.pk],
         frozenset({"superuser"}),
     ),
-    SiteCase(
-        "assign page", "courses:trainer_assign", lambda w: [w.course.slug], TRAINERS_AND_SUPERUSER
-    ),
-    SiteCase("assign a draft", "courses:trainer_assign", lambda w: [w.draft.slug], NOBODY),
+    SiteCase("assign page", "training:assign", lambda w: [w.course.slug], TRAINERS_AND_SUPERUSER),
+    SiteCase("assign a draft", "training:assign", lambda w: [w.draft.slug], NOBODY),
     SiteCase(
         "assign to team A",
-        "courses:trainer_assign",
+        "training:assign",
         lambda w: [w.course.slug],
         TEAM_A,
         method="POST",
@@ -802,7 +794,7 @@ SITE_TABLE = [
     ),
     SiteCase(
         "assign to team B",
-        "courses:trainer_assign",
+        "training:assign",
         lambda w: [w.course.slug],
         TEAM_B,
         method="POST",
@@ -811,7 +803,7 @@ SITE_TABLE = [
     ),
     SiteCase(
         "assign the assigned course to alice",
-        "courses:trainer_assign",
+        "training:assign",
         lambda w: [w.secret.slug],
         TEAM_A,
         method="POST",
@@ -820,7 +812,7 @@ SITE_TABLE = [
     ),
     SiteCase(
         "assign the assigned course to a learner in no team (forged id)",
-        "courses:trainer_assign",
+        "training:assign",
         lambda w: [w.secret.slug],
         frozenset({"superuser"}),
         method="POST",
@@ -930,7 +922,7 @@ def test_a_teams_trainer_outside_the_trainers_group_gets_nothing(client, world):
     assert not teams_managed_by(stranger).exists()
     assert not learners_followed_by(stranger).exists()
     client.force_login(stranger)
-    url = reverse("courses:trainer_dashboard") + f"?team={world.team_a.pk}"
+    url = reverse("training:dashboard") + f"?team={world.team_a.pk}"
     assert client.get(url).status_code == 404
 
 
@@ -941,13 +933,13 @@ def test_trainer_b_cannot_see_team_a_members(world):
     client = client_for(world, "trainer_b")
     alice = world.users["learner"]
     for url in (
-        reverse("admin:courses_team_changelist"),
-        reverse("admin:courses_team_change", args=[world.team_a.pk]),
+        reverse("admin:training_team_changelist"),
+        reverse("admin:training_team_change", args=[world.team_a.pk]),
         reverse("admin:auth_user_changelist") + f"?teams__id__exact={world.team_a.pk}",
         reverse("admin:autocomplete")
         + "?app_label=courses&model_name=team&field_name=members&term=a",
-        reverse("courses:trainer_dashboard") + f"?team={world.team_a.pk}",
-        reverse("courses:trainer_learner", args=[alice.pk]),
+        reverse("training:dashboard") + f"?team={world.team_a.pk}",
+        reverse("training:learner", args=[alice.pk]),
     ):
         response = client.get(url)
         assert refused(response), url
@@ -960,13 +952,13 @@ def test_trainer_cannot_assign_to_a_learner_in_no_team(world):
         client = client_for(world, role)
         # Through the admin, as the attacker did.
         response = client.post(
-            reverse("admin:courses_assignment_add"),
+            reverse("admin:training_assignment_add"),
             {"course": world.secret.pk, "learner": loner.pk, "due_date": "2030-01-01"},
         )
         assert response.status_code == 403, role
         # Through the trainer page, with the learner's id forged into the form.
         response = client.post(
-            reverse("courses:trainer_assign", args=[world.secret.slug]),
+            reverse("training:assign", args=[world.secret.slug]),
             {"learners": [loner.pk]},
         )
         assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
@@ -983,13 +975,13 @@ def test_trainer_b_cannot_change_or_delete_team_a_assignment(world):
     client = client_for(world, "trainer_b")
     assignment = world.assignment
     due = assignment.due_date
-    change = reverse("admin:courses_assignment_change", args=[assignment.pk])
+    change = reverse("admin:training_assignment_change", args=[assignment.pk])
     data = {"course": world.secret.pk, "team": world.team_a.pk, "due_date": "2020-01-01"}
     assert client.post(change, data).status_code == 403
-    delete = reverse("admin:courses_assignment_delete", args=[assignment.pk])
+    delete = reverse("admin:training_assignment_delete", args=[assignment.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     bulk = {"action": "delete_selected", "_selected_action": [assignment.pk], "post": "yes"}
-    assert client.post(reverse("admin:courses_assignment_changelist"), bulk).status_code == 403
+    assert client.post(reverse("admin:training_assignment_changelist"), bulk).status_code == 403
     assignment.refresh_from_db()
     assert assignment.due_date == due and assignment.team == world.team_a
 
@@ -1027,7 +1019,7 @@ def test_the_admin_records_who_made_an_assignment(world):
         "learner": world.loner.pk,
         "assigned_by": world.users["trainer_a"].pk,  # a forged author is ignored
     }
-    assert superuser.post(reverse("admin:courses_assignment_add"), data).status_code == 302
+    assert superuser.post(reverse("admin:training_assignment_add"), data).status_code == 302
     made = Assignment.objects.get(learner=world.loner)
     assert made.assigned_by == world.users["superuser"]
 
@@ -1035,8 +1027,20 @@ def test_the_admin_records_who_made_an_assignment(world):
 # The migration ---------------------------------------------------------------------
 
 
+def historical_apps(app_label: str, migration_name: str):
+    """The models as they were after a migration: teams and assignments were in
+    ``courses`` then (they moved to ``training`` in issue 11)."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    return MigrationLoader(connection).project_state((app_label, migration_name)).apps
+
+
 def test_the_migration_takes_the_model_permissions_from_an_existing_trainers_group(world):
     migration = import_module("courses.migrations.0007_trainer_permissions")
+    apps = historical_apps("courses", "0007_trainer_permissions")
+    # As in a database of then: the courses app's permissions on teams and assignments.
+    migration._create_course_permissions(apps)
     group = Group.objects.get(name=TRAINERS)
     courses = ContentType.objects.filter(app_label="courses")
     old = Permission.objects.filter(
@@ -1053,7 +1057,7 @@ def test_the_migration_takes_the_model_permissions_from_an_existing_trainers_gro
         "view_lessonprogress",  # given by hand: an admin's choice, left alone
     ]
     trainer = type(world.users["trainer_a"]).objects.get(pk=world.users["trainer_a"].pk)
-    assert can_assign(trainer) and not trainer.has_perm("courses.view_team")
+    assert can_assign(trainer) and not trainer.has_perm("training.view_team")
 
     migration.restore_model_permissions(apps, None)
     assert set(group.permissions.values_list("codename", flat=True)) == {

@@ -34,10 +34,10 @@ import config.health
 from config.errors import MethodNotAllowedPage
 from config.request_log import user_id
 from config.urls import urlpatterns as site_urlpatterns
-from courses.assignments import assign_course
 from lessons.models import Certificate
 from lessons.services import complete_lesson
 from tests.factories import make_course, make_quiz, make_user, take_quiz
+from training.services import assign_course
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
@@ -103,15 +103,15 @@ def site(course, learner, trainer, team, admin_user):
         "certificate PDF": ("learner", "get", reverse("certificate_pdf", args=[code]), 200),
         "profile": ("learner", "get", reverse("accounts:profile"), 200),
         # trainer pages
-        "dashboard": ("trainer", "get", reverse("courses:trainer_dashboard") + query, 200),
-        "CSV": ("trainer", "get", reverse("courses:trainer_export") + query, 200),
+        "dashboard": ("trainer", "get", reverse("training:dashboard") + query, 200),
+        "CSV": ("trainer", "get", reverse("training:export") + query, 200),
         "trainer's learner page": (
             "trainer",
             "get",
-            reverse("courses:trainer_learner", args=[learner.pk]),
+            reverse("training:learner", args=[learner.pk]),
             200,
         ),
-        "assign": ("trainer", "get", reverse("courses:trainer_assign", args=[course.slug]), 200),
+        "assign": ("trainer", "get", reverse("training:assign", args=[course.slug]), 200),
         # admin and staff
         "admin": ("admin_user", "get", reverse("admin:index"), 200),
         "admin lesson": (

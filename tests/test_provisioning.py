@@ -16,10 +16,11 @@ from django.urls import reverse
 
 from accounts.models import Invitation
 from accounts.provisioning import ProvisioningError, import_people
-from courses.models import Team
-from courses.roles import TRAINERS, ensure_content_editors_group
+from courses.roles import ensure_content_editors_group
 from tests.conftest import PASSWORD
 from tests.factories import make_user
+from training.models import Team
+from training.roles import TRAINERS
 
 pytestmark = pytest.mark.django_db
 

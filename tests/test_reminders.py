@@ -9,11 +9,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.assignments import assign_course
-from courses.management.commands import send_reminders
-from courses.models import Assignment, ReminderSent
 from lessons.services import record_lesson_completion
 from tests.factories import make_course, make_user
+from training.management.commands import send_reminders
+from training.models import Assignment, ReminderSent
+from training.services import assign_course
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 12, 1)

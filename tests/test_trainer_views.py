@@ -10,12 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.assignments import assign_course
-from courses.dashboard import neutralise
-from courses.models import Assignment, Team
 from lessons.services import record_lesson_completion, start_lesson
 from quizzes.models import Attempt
 from tests.factories import make_course, make_quiz, make_user
+from training.dashboard import neutralise
+from training.models import Assignment, Team
+from training.services import assign_course
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +35,10 @@ def assigned(trainer, team, course):
 def urls(team, course, learner):
     query = f"?team={team.pk}&course={course.slug}"
     return {
-        "dashboard": reverse("courses:trainer_dashboard") + query,
-        "export": reverse("courses:trainer_export") + query,
-        "learner": reverse("courses:trainer_learner", args=[learner.pk]),
-        "assign": reverse("courses:trainer_assign", args=[course.slug]),
+        "dashboard": reverse("training:dashboard") + query,
+        "export": reverse("training:export") + query,
+        "learner": reverse("training:learner", args=[learner.pk]),
+        "assign": reverse("training:assign", args=[course.slug]),
     }
 
 
@@ -120,9 +120,9 @@ def test_dashboard_paginates_by_fifty(client, trainer, team, course, assigned):
 
 def test_another_trainers_team_is_404(client, trainer, team, other_team, course):
     client.force_login(trainer)
-    url = reverse("courses:trainer_dashboard") + f"?team={other_team.pk}&course={course.slug}"
+    url = reverse("training:dashboard") + f"?team={other_team.pk}&course={course.slug}"
     assert client.get(url).status_code == 404
-    assert client.get(reverse("courses:trainer_dashboard") + "?team=abc").status_code == 404
+    assert client.get(reverse("training:dashboard") + "?team=abc").status_code == 404
 
 
 def read_csv(response) -> list[list[str]]:
@@ -300,9 +300,9 @@ def test_trainer_pages_do_not_grow_with_team_size(client, admin_user):
         team = team_of(size, course)
         query = f"?team={team.pk}&course={course.slug}"
         counts[size] = (
-            count(client, reverse("courses:trainer_dashboard") + query),
-            count(client, reverse("courses:trainer_export") + query),
-            count(client, reverse("courses:trainer_learner", args=[team.members.first().pk])),
+            count(client, reverse("training:dashboard") + query),
+            count(client, reverse("training:export") + query),
+            count(client, reverse("training:learner", args=[team.members.first().pk])),
         )
     assert counts[5] == counts[500]
     dashboard, export, learner_page = counts[5]

@@ -9,14 +9,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from courses.assignments import assign_course
-from courses.models import Team
-from courses.roles import ensure_trainers_group
 from lessons.models import Certificate
 from lessons.services import record_lesson_completion
 from quizzes.models import Quiz
 from tests.browser.conftest import answer_quiz, log_in
 from tests.factories import take_quiz
+from training.models import Team
+from training.roles import ensure_trainers_group
+from training.services import assign_course
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from courses.assignments import assign_course
 from lessons.models import Certificate
 from lessons.services import record_lesson_completion
 from quizzes.models import Quiz
 from tests.browser.conftest import answer_quiz, log_in
 from tests.factories import take_quiz
+from training.services import assign_course
 
 # Chrome's console text for a blocked resource or inline code, and for a bad
 # Permissions-Policy header.
@@ -43,9 +43,11 @@ def watch(browser, live_server):
         page.add_init_script(REPORT_VIOLATIONS)
         page.on(
             "console",
-            lambda message: problems.append(f"{page.url}: {message.type}: {message.text}")
-            if any(word in message.text for word in WATCHED)
-            else None,
+            lambda message: (
+                problems.append(f"{page.url}: {message.type}: {message.text}")
+                if any(word in message.text for word in WATCHED)
+                else None
+            ),
         )
         page.on("pageerror", lambda error: problems.append(f"{page.url}: script error: {error}"))
         return page
@@ -123,11 +125,11 @@ def test_trainer_pages_break_no_rule(watch, live_server, trainer, team, learner,
     new_page, problems = watch
     page = new_page()
     log_in(page, live_server, trainer.username)
-    visit(page, live_server, reverse("courses:trainer_dashboard"))
+    visit(page, live_server, reverse("training:dashboard"))
     expect(page.get_by_role("row").filter(has_text="Alice Learner")).to_be_visible()
     for url in [
-        reverse("courses:trainer_learner", args=[learner.pk]),
-        reverse("courses:trainer_assign", args=["who-is-your-customer"]),
+        reverse("training:learner", args=[learner.pk]),
+        reverse("training:assign", args=["who-is-your-customer"]),
     ]:
         visit(page, live_server, url)
     assert problems == []

@@ -23,9 +23,9 @@ from django.contrib.auth import get_user_model
 
 from accounts.sso import PROVIDER_ID
 from config.settings import oidc_providers
-from courses.models import Team
 from tests.browser.conftest import has_sideways_scroll, serious_axe_violations
 from tests.factories import make_user
+from training.models import Team
 
 User = get_user_model()
 

@@ -7,8 +7,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from courses.models import Team
-from courses.roles import ensure_trainers_group
 from quizzes.models import Quiz
 from tests.browser.conftest import (
     answer_quiz,
@@ -16,6 +14,8 @@ from tests.browser.conftest import (
     log_in,
     serious_axe_violations,
 )
+from training.models import Team
+from training.roles import ensure_trainers_group
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_trainer_assigns_learner_progresses_dashboard_shows_it(
 def test_trainer_pages_are_accessible(
     browser, live_server, learner, trainer, demo_team, sample_course, setup
 ):
-    from courses.assignments import assign_course
+    from training.services import assign_course
 
     assign_course(
         by=trainer,

@@ -7,10 +7,11 @@ from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
-from courses.models import Assignment, Course, Team
-from courses.roles import ensure_trainers_group
+from courses.models import Course
 from lessons.services import start_lesson
 from quizzes.services import open_attempt, questions_for, quiz_status, submit_attempt
+from training.models import Assignment, Team
+from training.roles import ensure_trainers_group
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = [

@@ -37,11 +37,12 @@ from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.assignments import fresh_completion_after
-from courses.models import Assignment, Course, Team
+from courses.models import Course
 from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressState
 from lessons.services import SubqueryCount, percent_complete
 from quizzes.models import Attempt, Quiz
+from training.assignments import fresh_completion_after
+from training.models import Assignment, Team
 
 User = get_user_model()
 PAGE_SIZE = 50

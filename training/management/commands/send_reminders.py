@@ -28,13 +28,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.assignments import AssignedCourse, assigned_courses
-from courses.models import Assignment, ReminderSent
+from training.assignments import AssignedCourse, assigned_courses
+from training.models import Assignment, ReminderSent
 
 User = get_user_model()
 
-SUBJECT_TEMPLATE = "courses/email/reminder_subject.txt"
-BODY_TEMPLATE = "courses/email/reminder.txt"
+SUBJECT_TEMPLATE = "training/email/reminder_subject.txt"
+BODY_TEMPLATE = "training/email/reminder.txt"
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
-from courses.roles import learners_followed_by, teams_managed_by
 from lessons.http import MalformedInput, parse_id
 from lessons.models import Lesson
+from training.roles import learners_followed_by, teams_managed_by
 
 
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):

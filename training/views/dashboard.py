@@ -1,0 +1,141 @@
+"""The trainer's pages: the dashboard, its CSV export, a learner's page."""
+
+import csv
+
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.text import slugify
+
+from courses.models import Course
+from lessons.http import parse_choice, parse_page, parse_text
+from lessons.models import CourseCompletion, Lesson
+from quizzes.models import Attempt
+from training.assignments import assigned_courses
+from training.dashboard import SORTS, STATE_FILTERS, build_dashboard, export_rows
+from training.models import Assignment
+from training.roles import can_follow, learners_followed_by, teams_managed_by
+
+
+def _require_trainer(request: HttpRequest) -> None:
+    # 404, not 403: a learner gets no hint that these pages exist.
+    if not can_follow(request.user):
+        raise Http404("No such page.")
+
+
+# The dashboard's search box: a name or an email address, a few words.
+MAX_SEARCH = 100
+
+
+def _dashboard_choice(request: HttpRequest):
+    """The team and course the dashboard (or export) is for, from ?team=&course=."""
+    _require_trainer(request)
+    teams = list(teams_managed_by(request.user))
+    if team_id := request.GET.get("team", ""):
+        # Compared as text with the trainer's own teams: an odd or huge id never reaches
+        # the database, and is "no such team" (a 404, like every team not theirs).
+        team = next((t for t in teams if str(t.pk) == team_id), None)
+        if team is None:
+            raise Http404("No such team.")
+    else:
+        team = teams[0] if teams else None
+    courses = list(
+        Course.objects.filter(
+            published_at__isnull=False, pk__in=Lesson.objects.published().values("course")
+        )
+    )
+    slug = request.GET.get("course", "")
+    if slug:
+        course = next((c for c in courses if c.slug == slug), None)
+        if course is None:
+            raise Http404("No such course.")
+    else:
+        assigned = (
+            set(Assignment.objects.filter(team=team).values_list("course_id", flat=True))
+            if team
+            else set()
+        )
+        course = next((c for c in courses if c.pk in assigned), courses[0] if courses else None)
+    return teams, team, courses, course
+
+
+def _dashboard_filters(request: HttpRequest) -> dict[str, str]:
+    """The dashboard's filters from the query string; the export uses the same.
+    A state or sort our form does not offer is a 400 (lessons.http), like any
+    malformed parameter; an empty one is the default."""
+    return {
+        "state": parse_choice(request.GET.get("state", ""), STATE_FILTERS, name="state"),
+        "query": parse_text(request.GET.get("q", ""), name="q", max_length=MAX_SEARCH),
+        "sort": parse_choice(request.GET.get("sort") or "name", SORTS, name="sort"),
+    }
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    teams, team, courses, course = _dashboard_choice(request)
+    filters = _dashboard_filters(request)
+    page = parse_page(request.GET.get("page", ""))
+    dashboard = None
+    if team and course:
+        dashboard = build_dashboard(team, course, **filters, page=page)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "training/dashboard.html",
+        {
+            "teams": teams,
+            "team": team,
+            "courses": courses,
+            "course": course,
+            "dashboard": dashboard,
+            "states": STATE_FILTERS,
+            "sorts": SORTS,
+            "current": {"state": filters["state"], "q": filters["query"], "sort": filters["sort"]},
+            "query_string": query.urlencode(),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def export(request: HttpRequest) -> StreamingHttpResponse:
+    _teams, team, _courses, course = _dashboard_choice(request)
+    if team is None or course is None:
+        raise Http404("Nothing to export.")
+    writer = csv.writer(_Echo())
+    rows = export_rows(team, course, **_dashboard_filters(request))
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"{slugify(team.name)}-{course.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def learner(request: HttpRequest, user_id: int) -> HttpResponse:
+    _require_trainer(request)
+    learner = get_object_or_404(learners_followed_by(request.user), pk=user_id)
+    attempts = (
+        # Earlier runs' attempts too: a trainer sees the whole history.
+        Attempt.all_runs.filter(learner=learner, submitted_at__isnull=False)
+        .select_related("quiz__lesson__course", "quiz__course")
+        .prefetch_related("answers")
+        .order_by("-submitted_at")
+    )
+    return render(
+        request,
+        "training/learner.html",
+        {
+            "learner": learner,
+            "assigned": assigned_courses(learner),
+            "teams": learner.teams.filter(pk__in=teams_managed_by(request.user)),
+            "attempts": attempts,
+            # Every completion, earlier runs included, with its certificate.
+            "completions": CourseCompletion.objects.filter(learner=learner).select_related(
+                "course", "certificate"
+            ),
+        },
+    )

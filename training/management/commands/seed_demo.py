@@ -1,4 +1,6 @@
 import datetime
+import random
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,21 +24,24 @@ DEMO_USERS = [
 ]
 DEMO_TEAM = "Customer Service Team"
 DEMO_COURSE = "who-is-your-customer"
-# Colleagues of the demo learner, and how many lessons each has finished.
+# Colleagues of the demo learner: how many lessons each has finished, and how likely
+# they are to get a question right (so the trainer's analytics have a spread to show).
 TEAM_MATES = [
-    ("Amara", "Okafor", 7),
-    ("Ben", "Carter", 7),
-    ("Chloe", "Nguyen", 6),
-    ("Dev", "Patel", 5),
-    ("Elena", "Rossi", 4),
-    ("Finn", "Murphy", 3),
-    ("Grace", "Kim", 2),
-    ("Hugo", "Silva", 1),
-    ("Isla", "Brown", 1),
-    ("Jonas", "Weber", 0),
-    ("Kira", "Tanaka", 0),
-    ("Liam", "Walsh", 0),
+    ("Amara", "Okafor", 7, 0.95),
+    ("Ben", "Carter", 7, 0.55),  # finished the lessons, failed the final: awaiting final
+    ("Chloe", "Nguyen", 6, 0.85),
+    ("Dev", "Patel", 5, 0.7),
+    ("Elena", "Rossi", 4, 0.8),
+    ("Finn", "Murphy", 3, 0.6),
+    ("Grace", "Kim", 2, 0.75),
+    ("Hugo", "Silva", 1, 0.5),
+    ("Isla", "Brown", 1, 0.9),
+    ("Jonas", "Weber", 0, 0.6),
+    ("Kira", "Tanaka", 0, 0.6),  # assigned individually too, due three days ago: overdue
+    ("Liam", "Walsh", 0, 0.6),
 ]
+# Wrong answers people type to short questions (plausible, so analytics can list them).
+WRONG_SHORT_ANSWERS = ["not sure", "the manager", "customer", "the boss"]
 
 
 class Command(BaseCommand):
@@ -83,18 +88,36 @@ class Command(BaseCommand):
             assigned_by=users["trainer"],
         )
         lessons = list(course.lessons.filter(retired_at__isnull=True).select_related("quiz"))
-        for index, (first, last, finished) in enumerate(TEAM_MATES):
+        for first, last, finished, skill in TEAM_MATES:
             mate = self._team_mate(first, last)
             team.members.add(mate)
+            # Seeded by name: the same demo every time.
+            rng = random.Random(mate.username)
             for lesson in lessons[:finished]:
                 start_lesson(mate, lesson)
-                if index % 3 == 1:  # some need a second try
-                    _take(mate, lesson.quiz, all_correct=False)
-                _take(mate, lesson.quiz, all_correct=True)
+                if getattr(lesson, "quiz", None) is None:
+                    continue
+                # Answer as someone with this skill would, until passed (the lesson is
+                # then complete); after two tries, they read the lesson again and pass.
+                for _try in range(2):
+                    if _take(mate, lesson.quiz, _answers_with(skill, rng), rng):
+                        break
+                else:
+                    _take(mate, lesson.quiz, _answers_with(1.0, rng), rng)
             if finished < len(lessons) and finished:
                 start_lesson(mate, lessons[finished])
             if finished == len(lessons) and hasattr(course, "final_assessment"):
-                _take(mate, course.final_assessment, all_correct=index != 1)
+                # The best pass the final; the others know too little yet.
+                final_skill = 1.0 if skill > 0.9 else skill
+                _take(mate, course.final_assessment, _answers_with(final_skill, rng), rng)
+            if first == "Kira":
+                Assignment.objects.create(
+                    course=course,
+                    learner=mate,
+                    due_date=timezone.localdate() - datetime.timedelta(days=3),
+                    note="Needed before you start on the help desk.",
+                    assigned_by=users["trainer"],
+                )
         self.stdout.write(
             f"Created {DEMO_TEAM} ({len(TEAM_MATES) + 1} learners, managed by trainer) "
             f"with “{course}” assigned"
@@ -133,19 +156,30 @@ class Command(BaseCommand):
         return user
 
 
-def _take(learner, quiz, all_correct: bool) -> None:
-    """Answer a quiz through the real use case, every answer right or every one wrong."""
+def _answers_with(skill: float, rng: random.Random) -> Callable[[object], bool]:
+    """Right with probability ``skill``, question by question."""
+    return lambda _question: rng.random() < skill
+
+
+def _take(learner, quiz, knows: Callable[[object], bool], rng: random.Random) -> bool:
+    """Answer a quiz through the real use case: each question right when ``knows``
+    says so, otherwise a wrong choice or a plausible wrong answer. Whether it passed."""
     attempt = open_attempt(learner, quiz, quiz_status(learner, quiz).used)
     if attempt is None:
-        return
+        return False
     data = QueryDict(mutable=True)
     for question in questions_for(quiz, attempt):
         field = f"question-{question.pk}"
+        right = knows(question)
         if question.type == "short":
-            data[field] = question.accepted_answers[0] if all_correct else "not sure"
+            data[field] = question.accepted_answers[0] if right else rng.choice(WRONG_SHORT_ANSWERS)
+            continue
+        choices = question.ordered_choices
+        correct = [c.pk for c in choices if c.is_correct]
+        wrong = [c.pk for c in choices if not c.is_correct]
+        if right or not wrong:
+            chosen = correct if question.allows_several else correct[:1]
         else:
-            chosen = [c.pk for c in question.ordered_choices if c.is_correct == all_correct]
-            data.setlist(
-                field, [str(pk) for pk in (chosen if question.allows_several else chosen[:1])]
-            )
-    submit_attempt(learner, quiz, attempt.pk, data)
+            chosen = [rng.choice(wrong)]
+        data.setlist(field, [str(pk) for pk in chosen])
+    return submit_attempt(learner, quiz, attempt.pk, data).passed

@@ -22,12 +22,15 @@ from lessons.http import CONTROL_CHARACTERS, MalformedInput, parse_id
 # ``pk__in`` on them: "²" or "1.5" raise ValueError, and a 20-digit id OverflowError
 # on SQLite, when the action's queryset is read. The admin is Django's; its edge is ours.
 ADMIN_SELECTED = "_selected_action"
+# The admin's change view looks up the field an empty ``?_to_field=`` names (it checks
+# the value only when it is not empty): FieldDoesNotExist, a 500. Found by the fuzz.
+ADMIN_TO_FIELD = "_to_field"
 
 
 class RefuseMalformedInput:
     """400 with a short message for control characters (NUL and other C0 characters
-    but tab, LF and CR) anywhere in the path, parameters or cookies, and for admin
-    action ids that are not ids."""
+    but tab, LF and CR) anywhere in the path, parameters or cookies, for admin
+    action ids that are not ids, and for the admin's empty ``_to_field``."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -61,6 +64,8 @@ def _problem(request: HttpRequest) -> str:
         return "The query string contains control characters."
     if request.COOKIES and _has_control_characters_in(chain(*request.COOKIES.items())):
         return "A cookie contains control characters."
+    if request.path.startswith("/admin/") and "" in request.GET.getlist(ADMIN_TO_FIELD):
+        return "The _to_field parameter is empty."
     if request.method == "POST":
         # Parses an urlencoded or multipart body (files go to request.FILES, unread
         # here); a malformed body raises an error Django answers with a 400.
@@ -68,6 +73,8 @@ def _problem(request: HttpRequest) -> str:
             return "The form contains control characters."
         for value in request.POST.getlist(ADMIN_SELECTED):
             parse_id(value, ADMIN_SELECTED)
+        if request.path.startswith("/admin/") and "" in request.POST.getlist(ADMIN_TO_FIELD):
+            return "The _to_field parameter is empty."
     return ""
 
 

@@ -311,6 +311,19 @@ def test_a_huge_id_in_an_admin_many_to_many_field_is_no_server_error(client, adm
     assert list(team.members.all()) == [learner]
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_empty_to_field_in_the_admin_is_a_400(client, admin_user, course, method):
+    # Django's change view looks up the field an empty _to_field names: a 500.
+    client.force_login(admin_user)
+    url = reverse("admin:courses_course_change", args=[course.pk])
+    response = getattr(client, method)(
+        f"{url}?_to_field=" if method == "get" else url,
+        {} if method == "get" else {"_to_field": ""},
+    )
+    assert response.status_code == 400
+    assert b"_to_field" in response.content
+
+
 @pytest.mark.parametrize("digits", [26, 5000])
 @pytest.mark.parametrize(
     "name", ["quizzes:take", "quizzes:result", "quizzes:save", "training:learner",

@@ -121,6 +121,57 @@ def build_team(courses, size: int):
     return team, course
 
 
+def build_quiz_history(team, quiz, attempts: int = 10):
+    """Every member of ``team`` has ``attempts`` submitted attempts at ``quiz``, with an
+    answer to each question (bulk-created: the analytics page reads them, nothing
+    here goes through grading)."""
+    from django.utils import timezone
+
+    from quizzes.models import Answer, Attempt
+
+    questions = list(quiz.questions.prefetch_related("choices"))
+    now = timezone.now()
+    members = list(team.members.order_by("pk").values_list("pk", flat=True))
+    rows, marks = [], []
+    for index, member in enumerate(members):
+        for number in range(1, attempts + 1):
+            # Learners get better with each attempt, some more than others.
+            right = [(index + number + q) % 7 < 3 + number // 3 for q in range(len(questions))]
+            score = sum(right)
+            percent = score * 100 // len(questions)
+            rows.append(
+                Attempt(
+                    learner_id=member,
+                    quiz=quiz,
+                    number=number,
+                    submitted_at=now,
+                    score=score,
+                    max_score=len(questions),
+                    percent=percent,
+                    passed=percent >= quiz.pass_mark,
+                )
+            )
+            marks.append(right)
+    created = Attempt.objects.bulk_create(rows, batch_size=2000)
+    answers = []
+    for attempt, right in zip(created, marks, strict=True):
+        for position, (question, correct) in enumerate(zip(questions, right, strict=True), 1):
+            choice = next(c for c in question.choices.all() if c.is_correct == correct)
+            answers.append(
+                Answer(
+                    attempt=attempt,
+                    question=question,
+                    position=position,
+                    choice_ids=[choice.pk],
+                    is_correct=correct,
+                    prompt=question.prompt,
+                    given=choice.text,
+                    expected="Yes",
+                )
+            )
+    Answer.objects.bulk_create(answers, batch_size=5000)
+
+
 def build_certificate():
     """A certificate, issued the real way: another learner completes a small course."""
     from lessons.models import Certificate
@@ -165,6 +216,7 @@ def main() -> None:
     learner, courses = build()
     quizzes = build_quizzes(learner, courses)
     team, team_course = build_team(courses, 2000)
+    build_quiz_history(team, quizzes[5][0])
     anonymous, client = Client(), Client()
     client.force_login(learner)
 
@@ -191,6 +243,10 @@ def main() -> None:
     cases["dashboard sorted by progress, 2000"] = get(
         admin, reverse("training:dashboard") + team_query + "&sort=progress"
     )
+    for scope in ("first", "all"):
+        cases[f"analytics, 2000 x 10 attempts, {scope}"] = get(
+            admin, reverse("training:analytics") + team_query + f"&attempts={scope}"
+        )
     export_url = reverse("training:export") + team_query
 
     def export():

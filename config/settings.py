@@ -163,7 +163,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "courses:my_learning"
+# The front door: a trainer's dashboard, a learner's My learning (courses.views.home).
+LOGIN_REDIRECT_URL = "courses:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Accounts (issue 10; accounts/backends.py, accounts/throttling.py) ---------------

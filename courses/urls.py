@@ -5,7 +5,8 @@ from courses import views
 app_name = "courses"
 
 urlpatterns = [
-    path("", views.my_learning, name="my_learning"),
+    path("", views.home, name="home"),
+    path("my-learning/", views.my_learning, name="my_learning"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("courses/<slug:course_slug>/", views.course_detail, name="detail"),
     path("courses/<slug:course_slug>/continue/", views.continue_course, name="continue"),

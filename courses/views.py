@@ -16,7 +16,14 @@ from lessons.services import (
     record_course_completion,
 )
 from training.assignments import assigned_courses, fresh_start_asked
+from training.roles import can_follow
 from training.services import AssignmentError, start_fresh_run
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The site's front door: a trainer's (or superuser's) dashboard, everyone
+    else's My learning. A plain 302, so a bookmark of / follows the role."""
+    return redirect("training:dashboard" if can_follow(request.user) else "courses:my_learning")
 
 
 def my_learning(request: HttpRequest) -> HttpResponse:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -49,11 +49,23 @@ def percent_complete(completed: int, total: int) -> int:
     return completed * 100 // total
 
 
+class CourseState(models.TextChoices):
+    """A learner's state in a course, in the words every page, export and email
+    uses (``CourseProgress.course_state`` decides it). Overdue is not a state: it
+    is a separate flag of an assignment (training.assignments)."""
+
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In Progress"
+    # Every lesson done, the final assessment not passed yet (also after a failed try).
+    AWAITING_FINAL = "awaiting_final", "Awaiting final"
+    COMPLETED = "completed", "Completed"
+
+
 @dataclass(frozen=True)
 class CourseProgress:
     """Where one learner stands in one course: the rule every page, export and
-    email asks (the dashboard's SQL in courses/dashboard.py mirrors it, and a
-    test compares the two)."""
+    email asks. The trainer's dashboard builds one per learner from counts it
+    reads in bulk (training/dashboard.py), so it asks the same rule."""
 
     completed: int
     total: int
@@ -80,7 +92,16 @@ class CourseProgress:
         return not self.is_complete and self.lessons_done and self.final_required
 
     @property
+    def course_state(self) -> CourseState:
+        """The state pages show: ``state`` with "Awaiting final" told apart."""
+        if self.awaiting_final:
+            return CourseState.AWAITING_FINAL
+        return CourseState(self.state.value)
+
+    @property
     def state(self) -> ProgressState:
+        """As a lesson's state (awaiting the final is In Progress); pages show
+        :attr:`course_state`."""
         if self.is_complete:
             return ProgressState.COMPLETED
         if self.started:
@@ -235,8 +256,10 @@ def record_due_completions(course: Course) -> int:
         .filter(done=total)
         .values("learner")
     )
-    candidates = get_user_model().objects.filter(pk__in=done_everything).exclude(
-        pk__in=CourseCompletion.objects.current().filter(course=course).values("learner")
+    candidates = (
+        get_user_model()
+        .objects.filter(pk__in=done_everything)
+        .exclude(pk__in=CourseCompletion.objects.current().filter(course=course).values("learner"))
     )
     final = Quiz.objects.published().filter(course=course).first()
     if final is not None:
@@ -389,9 +412,7 @@ def courses_with_progress(learner, courses=None) -> list[tuple[Course, CoursePro
         lesson__retired_at__isnull=True,
     )
     final = Quiz.objects.published().filter(course=OuterRef("pk"))
-    completion = CourseCompletion.objects.current().filter(
-        learner=learner, course=OuterRef("pk")
-    )
+    completion = CourseCompletion.objects.current().filter(learner=learner, course=OuterRef("pk"))
     courses = (
         (Course.objects.all() if courses is None else courses)
         .filter(published_at__isnull=False)

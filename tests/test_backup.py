@@ -29,6 +29,8 @@ MODELS = [
     "training.Team",
     "training.Assignment",
     "training.ReminderSent",
+    "training.AssignmentEvent",
+    "training.AssignmentEmail",
     "lessons.Lesson",
     "lessons.LessonProgress",
     "lessons.CourseCompletion",

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 import threading
 from importlib import import_module
 from io import StringIO
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from lessons.models import Certificate, CourseCompletion, LessonProgress, ProgressState
 from lessons.services import (
+    CourseState,
     complete_lesson,
     course_progress,
     record_course_completion,
@@ -26,6 +28,7 @@ from quizzes.models import Attempt
 from tests.factories import make_course, make_lesson, make_quiz, make_user, take_quiz
 from training.assignments import assigned_courses
 from training.dashboard import build_dashboard, export_rows
+from training.models import ReminderSent
 from training.services import assign_course
 
 pytestmark = pytest.mark.django_db
@@ -210,7 +213,10 @@ def test_a_fresh_completion_is_not_satisfied_by_the_earlier_one(
     assert item.needs_fresh_start
     assert item.due_label == "Due in 2 days"
     (row,) = build_dashboard(team, course).rows
-    assert row.state != ProgressState.COMPLETED
+    # The course stays Completed (the earlier completion stands until they start
+    # again), the assignment does not: the dashboard shows it due, asked again.
+    assert not row.due.is_complete and row.due.applies.needs_fresh_start
+    assert row.due.due_date == item.due_date
 
 
 def test_the_course_page_offers_to_start_again(client, learner, course, completed_then_asked_again):
@@ -290,9 +296,11 @@ def test_a_fresh_completion_cannot_be_for_chosen_lessons(trainer, team, course):
 # One state everywhere -------------------------------------------------------------
 
 
-def states_everywhere(client, learner, trainer, team, course) -> dict[str, str]:
-    """The course state for the learner as every page and the CSV say it."""
-    label = course_progress(learner, course).state.label
+def states_everywhere(client, learner, trainer, team, course, mailoutbox) -> dict:
+    """(course state, overdue) for the learner as the rule, every page, the CSV and
+    the reminder email say it."""
+    (item,) = assigned_courses(learner)
+    label = course_progress(learner, course).course_state.label
     client.force_login(learner)
     course_page = text(client.get(course.get_absolute_url()))
     my_learning = text(client.get(reverse("courses:my_learning")))
@@ -302,22 +310,54 @@ def states_everywhere(client, learner, trainer, team, course) -> dict[str, str]:
     dashboard_page = text(client.get(reverse("training:dashboard") + query))
     export = b"".join(client.get(reverse("training:export") + query).streaming_content)
     header, *rows = list(csv.reader(io.StringIO(export.decode())))
-    completed_column = {row[header.index("course completed")] != "" for row in rows}
     (row,) = build_dashboard(team, course).rows
-    (item,) = assigned_courses(learner)
+    ReminderSent.objects.all().delete()
+    mailoutbox.clear()
+    call_command("send_reminders", stdout=StringIO())
+    email = mailoutbox[0].body if mailoutbox else ""
+
+    def badge(page: str) -> str:
+        # The first state badge (includes/state_badge.html) on the page: the course's.
+        found = re.search(r'badge rounded-pill [^"]*">([^<]+)</span>', page)
+        return found[1] if found else "?"
+
+    def one(values: set) -> str:
+        return values.pop() if len(values) == 1 else f"? {values}"
+
+    # The course page is not the trainers': its badge says In Progress while the
+    # final is awaited, and its text says "Final assessment next".
+    course_label = badge(course_page)
+    if "Final assessment next" in course_page and course_label == "In Progress":
+        course_label = "Awaiting final"
     return {
-        "rule": label,
-        "course page": label if f">{label}<" in course_page.replace("> ", ">") else "?",
-        "My learning": item.progress.state.label if label in my_learning else "?",
-        "learner page": label if f"· {label}" in learner_page else "?",
-        "dashboard": row.state.label if row.state.label in dashboard_page else "?",
-        "CSV": "Completed" if completed_column == {True} else label,
+        "rule": (label, item.is_overdue),
+        "course page": (course_label, item.is_overdue),
+        "My learning": (badge(my_learning), "Overdue by" in my_learning),
+        "learner page": (badge(learner_page), "Overdue by" in learner_page),
+        "dashboard": (badge(dashboard_page), 'badge text-bg-danger">Overdue<' in dashboard_page),
+        "dashboard rows": (row.state.label, row.overdue),
+        "CSV": (
+            one({r[header.index("state")] for r in rows}),
+            one({r[header.index("overdue")] for r in rows}) == "yes",
+        ),
+        # Nothing pending once completed: no email.
+        "email": (
+            next((s.label for s in CourseState if f" · {s.label} · " in email), "Completed"),
+            "Overdue by" in email,
+        ),
     }
 
 
-def test_every_page_and_the_csv_agree_on_the_state(client, learner, trainer, team, course):
+def test_every_page_the_csv_and_the_email_agree_on_the_state(
+    client, learner, trainer, team, course, mailoutbox
+):
     final = make_quiz(course=course)
-    assign_course(by=trainer, course=course, team=team)
+    assign_course(
+        by=trainer,
+        course=course,
+        team=team,
+        due_date=timezone.localdate() - datetime.timedelta(days=2),
+    )
     steps = [
         ("not started", lambda: None),
         ("in progress", lambda: start_lesson(learner, course.lessons.first())),
@@ -329,17 +369,48 @@ def test_every_page_and_the_csv_agree_on_the_state(client, learner, trainer, tea
     seen = []
     for name, step in steps:
         step()
-        states = states_everywhere(client, learner, trainer, team, course)
+        states = states_everywhere(client, learner, trainer, team, course, mailoutbox)
         assert len(set(states.values())) == 1, (name, states)
         seen.append(states["rule"])
     assert seen == [
-        "Not started",
-        "In Progress",
-        "In Progress",
-        "In Progress",
-        "Completed",
-        "Completed",
+        ("Not started", True),
+        ("In Progress", True),
+        ("Awaiting final", True),
+        ("Awaiting final", True),
+        ("Completed", False),
+        ("Completed", False),
     ]
+
+
+def test_the_dashboard_shows_the_best_final_score_beside_awaiting_final(
+    client, learner, trainer, team, course
+):
+    final = make_quiz(course=course)
+    assign_course(by=trainer, course=course, team=team)
+    finish_lessons(learner, course)
+    take_quiz(learner, final, correct=1)
+    client.force_login(trainer)
+    page = text(client.get(reverse("training:dashboard") + f"?team={team.pk}&course={course.slug}"))
+    assert 'Awaiting final</span> <span class="small">best 25%</span>' in page
+    (row,) = build_dashboard(team, course).rows
+    assert (row.state, row.final_best, row.percent) == (CourseState.AWAITING_FINAL, 25, 100)
+
+
+def test_the_dashboard_asks_the_same_rule_as_the_course_page(learner, team, trainer, course):
+    """The dashboard counts in SQL and asks CourseProgress; the counts agree with
+    the learner's own (lessons.services) at every step."""
+    final = make_quiz(course=course)
+    assign_course(by=trainer, course=course, team=team)
+    for step in (
+        lambda: None,
+        lambda: start_lesson(learner, course.lessons.first()),
+        lambda: finish_lessons(learner, course),
+        lambda: take_quiz(learner, final, correct=1),
+        lambda: take_quiz(learner, final),
+    ):
+        step()
+        (row,) = build_dashboard(team, course).rows
+        assert row.progress == course_progress(learner, course)
 
 
 # Races and the backfill ------------------------------------------------------------

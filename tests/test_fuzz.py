@@ -74,7 +74,10 @@ FIELDS = {
     "training:export": ["team", "course", "state", "sort", "q"],
     "training:assign": [
         "team", "learners", "lessons", "due_date", "note", "require_fresh_completion",
+        "confirm_past_due", "confirm_overlap",
     ],
+    "training:assignment": ["due_date", "note", "lessons", "confirm_past_due"],
+    "training:analytics": ["team", "course", "quiz", "attempts"],
     "quizzes:take": ["attempt", "draft_token"],
     "quizzes:save": ["attempt", "draft_token"],
     "login": ["username", "password", "next"],
@@ -180,7 +183,7 @@ class Site:
 
 @pytest.fixture
 def site(learner, trainer, team, admin_user, course) -> Site:
-    assign_course(by=trainer, course=course, team=team)
+    (assignment,) = assign_course(by=trainer, course=course, team=team)
     first = course.lessons.order_by("position").first()
     quiz = make_quiz(lesson=course.lessons.order_by("position").last())
     questions = list(quiz.questions.all())
@@ -217,6 +220,7 @@ def site(learner, trainer, team, admin_user, course) -> Site:
 
     dashboard = reverse("training:dashboard")
     pages = [
+        Endpoint("courses:home", reverse("courses:home")),
         Endpoint("courses:my_learning", reverse("courses:my_learning")),
         Endpoint("courses:catalogue", reverse("courses:catalogue")),
         Endpoint("courses:detail", course.get_absolute_url()),
@@ -226,6 +230,12 @@ def site(learner, trainer, team, admin_user, course) -> Site:
         Endpoint("training:export", reverse("training:export"), dashboard_query),
         Endpoint("training:learner", reverse("training:learner", args=[learner.pk])),
         Endpoint("training:assign", reverse("training:assign", args=[course.slug])),
+        Endpoint("training:assignment", reverse("training:assignment", args=[assignment.pk])),
+        Endpoint(
+            "training:remove_assignment",
+            reverse("training:remove_assignment", args=[assignment.pk]),
+        ),
+        Endpoint("training:analytics", reverse("training:analytics"), dashboard_query),
         Endpoint("lessons:detail", first.get_absolute_url()),
         Endpoint("quizzes:take", take),
         Endpoint("quizzes:result", result.get_absolute_url()),
@@ -277,6 +287,16 @@ def site(learner, trainer, team, admin_user, course) -> Site:
             "training:assign",
             reverse("training:assign", args=[course.slug]),
             lambda user: [("team", str(team.pk)), ("due_date", "2031-01-31"), ("note", "Hi")],
+        ),
+        Endpoint(
+            "training:assignment",
+            reverse("training:assignment", args=[assignment.pk]),
+            lambda user: [("due_date", "2031-02-28"), ("note", "Before the audit")],
+        ),
+        # Last of the trainer's posts: it removes what the one above changes.
+        Endpoint(
+            "training:remove_assignment",
+            reverse("training:remove_assignment", args=[assignment.pk]),
         ),
         Endpoint("login", reverse("login"), login(learner.username)),
         Endpoint("logout", reverse("logout")),

@@ -656,6 +656,7 @@ SITE_TABLE = [
     SiteCase("verify form", "verify_certificate", no_args, ANYONE),
     SiteCase("verify alice's code", "verify_certificate", lambda w: [w.certificate.code], ANYONE),
     SiteCase("catalogue", "courses:catalogue", no_args, SIGNED_IN),
+    SiteCase("home", "courses:home", no_args, SIGNED_IN, ok=(302,)),
     SiteCase("my learning", "courses:my_learning", no_args, SIGNED_IN),
     SiteCase("my results", "quizzes:my_results", no_args, SIGNED_IN),
     SiteCase("open course", "courses:detail", lambda w: [w.course.slug], SIGNED_IN),
@@ -761,12 +762,47 @@ SITE_TABLE = [
         TEAM_A,
         query=lambda w: f"?team={w.team_a.pk}&course={w.secret.slug}",
     ),
+    # Nothing is assigned to team B: its dashboard shows progress, with nothing to export.
     SiteCase(
-        "export, team B",
+        "export, team B (nothing assigned)",
         "training:export",
+        no_args,
+        NOBODY,
+        query=lambda w: f"?team={w.team_b.pk}&course={w.course.slug}",
+    ),
+    SiteCase(
+        "dashboard, individually assigned",
+        "training:dashboard",
+        no_args,
+        TRAINERS_AND_SUPERUSER,
+        query=lambda w: f"?team=individual&course={w.secret.slug}",
+    ),
+    SiteCase(
+        "analytics, team A",
+        "training:analytics",
+        no_args,
+        TEAM_A,
+        query=lambda w: f"?team={w.team_a.pk}&course={w.secret.slug}",
+    ),
+    SiteCase(
+        "analytics, team B",
+        "training:analytics",
         no_args,
         TEAM_B,
         query=lambda w: f"?team={w.team_b.pk}&course={w.course.slug}",
+    ),
+    SiteCase("analytics", "training:analytics", no_args, TRAINERS_AND_SUPERUSER),
+    SiteCase(
+        "team A's assignment",
+        "training:assignment",
+        lambda w: [w.assignment.pk],
+        TEAM_A,
+    ),
+    SiteCase(
+        "remove team A's assignment (confirmation)",
+        "training:remove_assignment",
+        lambda w: [w.assignment.pk],
+        TEAM_A,
     ),
     SiteCase("learner alice", "training:learner", lambda w: [w.users["learner"].pk], TEAM_A),
     SiteCase(
@@ -807,7 +843,8 @@ SITE_TABLE = [
         lambda w: [w.secret.slug],
         TEAM_A,
         method="POST",
-        data=lambda w: {"learners": [w.users["learner"].pk]},
+        # Alice has it through team A already: the form asks, and this confirms.
+        data=lambda w: {"learners": [w.users["learner"].pk], "confirm_overlap": "on"},
         ok=(302,),
     ),
     SiteCase(
@@ -817,6 +854,24 @@ SITE_TABLE = [
         frozenset({"superuser"}),
         method="POST",
         data=lambda w: {"learners": [w.loner.pk]},
+        ok=(302,),
+    ),
+    SiteCase(
+        "change team A's assignment",
+        "training:assignment",
+        lambda w: [w.assignment.pk],
+        TEAM_A,
+        method="POST",
+        data=lambda w: {"due_date": "2031-03-31", "note": "Before the audit"},
+        ok=(302,),
+    ),
+    # Last: the cases above use the assignment this removes.
+    SiteCase(
+        "remove team A's assignment",
+        "training:remove_assignment",
+        lambda w: [w.assignment.pk],
+        TEAM_A,
+        method="POST",
         ok=(302,),
     ),
 ]

@@ -348,7 +348,7 @@ def test_new_people_are_invited_once_after_the_commit(
     )
     assert client.post(reverse("login"), {"username": "ana", "password": "fresh passphrase 9"})[
         "Location"
-    ] == reverse("courses:my_learning")
+    ] == reverse("courses:home")
     # Running it again sends nothing more.
     with django_capture_on_commit_callbacks(execute=True):
         import_people(TWO_PEOPLE)

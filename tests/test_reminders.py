@@ -47,7 +47,7 @@ def test_assignment_due_within_three_days_gets_an_email(mailoutbox, learner, cou
     assert email.to == ["alice@example.com"]
     assert email.subject == "1 course waiting for you"
     assert email.body.startswith("Hello Alice,\n")
-    assert f"\n{course.title}\n  Due in 3 days · 0 of 3 lessons done\n" in email.body
+    assert f"\n{course.title}\n  Due in 3 days · Not started · 0 of 3 lessons done\n" in email.body
     assert f"Reminded alice <alice@example.com>: {course.title}\n" in output
     assert output.endswith("Sent 1 reminder (0 already sent today, 0 without an email address).\n")
 
@@ -71,7 +71,10 @@ def test_overdue_assignment_gets_an_email(mailoutbox, learner, course):
     assign(learner, course, days(-2))
     run()
     assert len(mailoutbox) == 1
-    assert f"{course.title}\n  Overdue by 2 days · 0 of 3 lessons done\n" in mailoutbox[0].body
+    assert (
+        f"{course.title}\n  Overdue by 2 days · Not started · 0 of 3 lessons done\n"
+        in mailoutbox[0].body
+    )
 
 
 def test_completed_assignment_is_not_listed(mailoutbox, learner, course):
@@ -98,7 +101,9 @@ def test_progress_counts_completed_lessons(mailoutbox, learner, course):
     assign(learner, course, TODAY)
     record_lesson_completion(learner, course.lessons.first())
     run()
-    assert f"{course.title}\n  Due today · 1 of 3 lessons done\n" in mailoutbox[0].body
+    assert (
+        f"{course.title}\n  Due today · In Progress · 1 of 3 lessons done\n" in mailoutbox[0].body
+    )
 
 
 def test_assignment_without_due_date_is_not_listed(mailoutbox, learner, course):
@@ -129,9 +134,9 @@ def test_one_email_lists_team_and_individual_assignments(
     assert mailoutbox[0].subject == "2 courses waiting for you"
     assert "These 2 courses are waiting for you:" in body
     # Soonest due (here: overdue) first.
-    assert body.index("Individual course\n  Overdue by 1 day · 0 of 2 lessons done") < body.index(
-        "Team course\n  Due in 2 days · 0 of 3 lessons done"
-    )
+    assert body.index(
+        "Individual course\n  Overdue by 1 day · Not started · 0 of 2 lessons done"
+    ) < body.index("Team course\n  Due in 2 days · Not started · 0 of 3 lessons done")
 
 
 def test_learner_removed_from_team_gets_nothing(mailoutbox, admin_user, team, learner, course):
@@ -211,7 +216,8 @@ def test_links_are_absolute_and_continue_the_course(mailoutbox, learner, course)
     continue_url = reverse("courses:continue", args=[course.slug])
     assert continue_url == f"/courses/{course.slug}/continue/"
     assert f"  https://learn.example.com{continue_url}\n" in mailoutbox[0].body
-    assert "https://learn.example.com/\n" in mailoutbox[0].body  # "My learning"
+    my_learning = reverse("courses:my_learning")
+    assert f"https://learn.example.com{my_learning}\n" in mailoutbox[0].body
 
 
 def test_learner_without_email_is_skipped_and_counted(mailoutbox, course):

@@ -42,7 +42,8 @@ def test_learning_pages_require_login(client, name, args):
 
 def test_login_and_logout(client, learner):
     response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
-    assert response["Location"] == reverse("courses:my_learning")
+    assert response["Location"] == reverse("courses:home")
+    assert client.get(reverse("courses:home"))["Location"] == reverse("courses:my_learning")
     assert client.get(reverse("courses:my_learning")).status_code == 200
     client.post(reverse("logout"))
     assert client.get(reverse("courses:my_learning")).status_code == 302

@@ -5,7 +5,11 @@
   and team, and per course and learner (database constraints).
 - A learner's assignments are their own plus their teams' (a team assignment
   covers people who join later). The same course assigned twice (a team and
-  individually) shows once, with the earlier due date.
+  individually) shows once: the assignment that applies is the earliest-due
+  one the learner has not finished (its due date, its note); when every one
+  is finished, the course is Completed. :func:`due_state` decides this, for
+  My learning, the learner page and reminders (:func:`assigned_courses`) and
+  for the dashboard and CSV (training.dashboard, in bulk).
 - An assignment is complete when its lessons are complete (a lesson with a
   quiz is complete when the quiz is passed) and, for a whole course, when the
   learner completed the course (lessons.services decides that; a recorded
@@ -20,8 +24,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
 from django.db.models import Min, Q, QuerySet
@@ -31,6 +35,7 @@ from courses.models import Course
 from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressState
 from lessons.services import (
     CourseProgress,
+    CourseState,
     courses_with_progress,
     percent_complete,
 )
@@ -84,29 +89,94 @@ def due_label(due_date: datetime.date | None, today: datetime.date) -> str:
     return f"Overdue by {-days} day{'s' if days != -1 else ''}"
 
 
-@dataclass
-class AssignedCourse:
-    """One assigned course as a learner sees it on "My learning"."""
+# The due rule -------------------------------------------------------------------
 
-    course: Course
-    due_date: datetime.date | None
-    note: str
-    lesson_ids: set[int] | None  # None: the whole course
+
+@dataclass(frozen=True)
+class CourseRecord:
+    """What one learner has done in one course, as far as the due rule asks."""
+
+    progress: CourseProgress  # over the course's published lessons
+    published: frozenset[int]
+    # Completed lessons and when: at least every lesson an assignment chose.
+    done: Mapping[int, datetime.datetime]
+    # When the last published lesson was completed, if all are.
+    lessons_done_at: datetime.datetime | None = None
+    final_passed_at: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Covering:
+    """One assignment covering a learner (theirs or a team's), with the lessons
+    it chose (empty: the whole course)."""
+
+    assignment: Assignment
+    chosen: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class AssignmentStatus:
+    """One covering assignment and whether the learner has finished it."""
+
+    assignment: Assignment
+    lesson_ids: frozenset[int] | None  # None: the whole course
     completed: int
     total: int
-    progress: CourseProgress
-    completed_on: datetime.date | None
-    today: datetime.date
-    # Completed before an assignment that asks for a fresh completion: start again.
+    finished_at: datetime.datetime | None
+    # A whole-course assignment asking for a fresh completion, which the learner
+    # completed before it was made: they start the course again.
     needs_fresh_start: bool = False
+    today: datetime.date | None = None  # set by due_state
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
+
+    @property
+    def due_date(self) -> datetime.date | None:
+        return self.assignment.due_date
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_finished and self.due_date is not None and self.due_date < self.today
+
+    @property
+    def due_label(self) -> str:
+        if self.is_finished:
+            return f"Completed on {_day_month(timezone.localdate(self.finished_at))}"
+        return due_label(self.due_date, self.today)
+
+
+@dataclass(frozen=True)
+class DueState:
+    """The learner's due state for a course: the assignment that applies to them."""
+
+    applies: AssignmentStatus  # the earliest-due unfinished one (all finished: the first)
+    statuses: list[AssignmentStatus]  # every covering assignment, soonest due first
+    today: datetime.date
+
+    @property
+    def assignment(self) -> Assignment:
+        return self.applies.assignment
+
+    @property
+    def due_date(self) -> datetime.date | None:
+        return self.applies.due_date
+
+    @property
+    def note(self) -> str:
+        return self.applies.assignment.note
+
+    @property
+    def completed_on(self) -> datetime.date | None:
+        """Every covering assignment finished: the day the last one was."""
+        if not all(status.is_finished for status in self.statuses):
+            return None
+        return timezone.localdate(max(status.finished_at for status in self.statuses))
 
     @property
     def is_complete(self) -> bool:
         return self.completed_on is not None
-
-    @property
-    def percent(self) -> int:
-        return 100 if self.is_complete else percent_complete(self.completed, self.total)
 
     @property
     def is_overdue(self) -> bool:
@@ -118,44 +188,166 @@ class AssignedCourse:
             return f"Completed on {_day_month(self.completed_on)}"
         return due_label(self.due_date, self.today)
 
+
+def _due_order(status: AssignmentStatus) -> tuple:
+    return (status.due_date or datetime.date.max, status.assignment.pk)
+
+
+def assignment_status(covering: Covering, record: CourseRecord) -> AssignmentStatus:
+    """Whether the learner finished one assignment: its chosen lessons, or the
+    whole course as lessons.services decides it (a fresh completion asked for:
+    only a completion recorded after the assignment counts)."""
+    assignment, progress = covering.assignment, record.progress
+    chosen = covering.chosen & record.published
+    if chosen:  # (every chosen lesson retired: the course is what is left)
+        done = [record.done[pk] for pk in chosen if pk in record.done]
+        finished = max(done) if len(done) == len(chosen) else None
+        return AssignmentStatus(assignment, chosen, len(done), len(chosen), finished)
+    finished = None
+    needs_fresh_start = False
+    if assignment.require_fresh_completion:
+        if progress.completed_at is not None and progress.completed_at >= assignment.created_at:
+            finished = progress.completed_at
+        needs_fresh_start = progress.completed_at is not None and finished is None
+    elif progress.completed_at is not None:
+        finished = progress.completed_at  # lasts when lessons are added later
+    elif progress.is_complete:  # everything done now, not recorded (yet)
+        moments = [record.lessons_done_at, record.final_passed_at]
+        finished = max((moment for moment in moments if moment is not None), default=None)
+    return AssignmentStatus(
+        assignment,
+        None,
+        progress.completed,
+        progress.total,
+        finished,
+        needs_fresh_start,
+    )
+
+
+def due_state(
+    covering: Sequence[Covering], record: CourseRecord, today: datetime.date
+) -> DueState | None:
+    """THE due rule: of the assignments covering one learner for one course, the
+    one that applies is the earliest-due one they have not finished (no due
+    date counts as last); when all are finished, the course is Completed. None
+    when nothing covers them."""
+    if not covering:
+        return None
+    statuses = sorted(
+        (replace(assignment_status(c, record), today=today) for c in covering), key=_due_order
+    )
+    unfinished = [status for status in statuses if not status.is_finished]
+    return DueState((unfinished or statuses)[0], statuses, today)
+
+
+# My learning, the learner page, reminders ----------------------------------------
+
+
+@dataclass
+class AssignedCourse:
+    """One assigned course as a learner sees it on "My learning"."""
+
+    course: Course
+    due: DueState
+    progress: CourseProgress
+
+    @property
+    def assignment(self) -> Assignment:
+        return self.due.assignment
+
+    @property
+    def statuses(self) -> list[AssignmentStatus]:
+        return self.due.statuses
+
+    @property
+    def due_date(self) -> datetime.date | None:
+        return self.due.due_date
+
+    @property
+    def note(self) -> str:
+        return self.due.note
+
+    @property
+    def lesson_ids(self) -> frozenset[int] | None:
+        return self.due.applies.lesson_ids
+
+    @property
+    def completed(self) -> int:
+        return self.due.applies.completed
+
+    @property
+    def total(self) -> int:
+        return self.due.applies.total
+
+    @property
+    def completed_on(self) -> datetime.date | None:
+        return self.due.completed_on
+
+    @property
+    def needs_fresh_start(self) -> bool:
+        return self.due.applies.needs_fresh_start
+
+    @property
+    def state(self) -> CourseState:
+        return self.progress.course_state
+
+    @property
+    def is_complete(self) -> bool:
+        return self.due.is_complete
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.is_complete else percent_complete(self.completed, self.total)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due.is_overdue
+
+    @property
+    def due_label(self) -> str:
+        return self.due.due_label
+
     @property
     def sort_key(self) -> tuple:
         return (self.is_complete, self.due_date or datetime.date.max, self.course.title)
 
 
 def assigned_courses(learner, today: datetime.date | None = None) -> list[AssignedCourse]:
-    """The learner's assignments, soonest due first, completed last. Five queries."""
+    """The learner's assigned courses, soonest due first, completed last. Five queries."""
     today = today or timezone.localdate()
-    assignments = list(assignments_of(learner).select_related("course").prefetch_related("lessons"))
+    assignments = list(
+        assignments_of(learner).select_related("course", "team").prefetch_related("lessons")
+    )
     if not assignments:
         return []
-    merged: dict[int, list[Assignment]] = {}
+    by_course: dict[int, list[Covering]] = {}
     for assignment in assignments:
-        merged.setdefault(assignment.course_id, []).append(assignment)
+        chosen = frozenset(lesson.pk for lesson in assignment.lessons.all())
+        by_course.setdefault(assignment.course_id, []).append(Covering(assignment, chosen))
     progress_by_course = {
         course.pk: progress
         for course, progress in courses_with_progress(
-            learner, Course.objects.filter(pk__in=list(merged))
+            learner, Course.objects.filter(pk__in=list(by_course))
         )
     }
     done = dict(
         LessonProgress.objects.filter(
             learner=learner,
             state=ProgressState.COMPLETED,
-            lesson__course__in=list(merged),
+            lesson__course__in=list(by_course),
             lesson__retired_at__isnull=True,
         ).values_list("lesson_id", "completed_at")
     )
-    published = {}
+    published: dict[int, set[int]] = {}
     for lesson_id, course_id in (
-        Lesson.objects.published().filter(course__in=list(merged)).values_list("pk", "course_id")
+        Lesson.objects.published().filter(course__in=list(by_course)).values_list("pk", "course_id")
     ):
         published.setdefault(course_id, set()).add(lesson_id)
     final_passed_at = dict(
         Attempt.objects.filter(
             learner=learner,
             passed=True,
-            quiz__course__in=list(merged),
+            quiz__course__in=list(by_course),
             quiz__retired_at__isnull=True,
         )
         .values("quiz__course")
@@ -164,48 +356,21 @@ def assigned_courses(learner, today: datetime.date | None = None) -> list[Assign
     )
 
     result = []
-    for course_id, group in merged.items():
+    for course_id, covering in by_course.items():
         progress = progress_by_course.get(course_id)
         if progress is None:  # no published lessons yet
             continue
-        subsets = [{lesson.pk for lesson in a.lessons.all()} for a in group]
-        # Any whole-course assignment wins; otherwise the union of the chosen lessons.
-        lesson_ids = None if any(not s for s in subsets) else set().union(*subsets)
-        course_lessons = published.get(course_id, set())
-        if lesson_ids is not None and not lesson_ids & course_lessons:
-            lesson_ids = None  # every chosen lesson was retired: the course is what is left
-        required = (lesson_ids or course_lessons) & course_lessons
-        completed_dates = [done[pk] for pk in required if pk in done]
-        completed_on = None
-        fresh_after = fresh_completion_after(group) if lesson_ids is None else None
-        needs_fresh_start = False
-        if lesson_ids is None and progress.completed_at is not None:
-            # The whole course: the recorded completion decides, whatever was added since.
-            if fresh_after is None or progress.completed_at >= fresh_after:
-                completed_on = timezone.localdate(progress.completed_at)
-            else:
-                needs_fresh_start = True
-        elif required and len(completed_dates) == len(required) and fresh_after is None:
-            finished = max(completed_dates)
-            if lesson_ids is None and progress.final_required:
-                finished = final_passed_at.get(course_id) and max(
-                    finished, final_passed_at[course_id]
-                )
-            if finished:
-                completed_on = timezone.localdate(finished)
-        due_dates = [a.due_date for a in group if a.due_date]
-        result.append(
-            AssignedCourse(
-                course=group[0].course,
-                due_date=min(due_dates) if due_dates else None,
-                note="\n".join(a.note for a in group if a.note),
-                lesson_ids=lesson_ids,
-                completed=len(completed_dates),
-                total=len(required),
-                progress=progress,
-                completed_on=completed_on,
-                today=today,
-                needs_fresh_start=needs_fresh_start,
-            )
+        lessons = published.get(course_id, set())
+        done_here = {pk: done[pk] for pk in lessons if pk in done}
+        record = CourseRecord(
+            progress=progress,
+            published=frozenset(lessons),
+            done=done_here,
+            lessons_done_at=(
+                max(done_here.values()) if lessons and len(done_here) == len(lessons) else None
+            ),
+            final_passed_at=final_passed_at.get(course_id),
         )
+        state = due_state(covering, record, today)
+        result.append(AssignedCourse(covering[0].assignment.course, state, progress))
     return sorted(result, key=lambda item: item.sort_key)

@@ -1,10 +1,14 @@
-"""The trainer's dashboard and CSV export: one team on one course.
+"""The trainer's dashboard and CSV export: one audience on one course.
 
-Per learner, the database computes how many required lessons are done,
-whether they started, their last activity, their best final score and their
-state, so filtering, sorting, counting and paging a team of thousands happen
-in a fixed number of queries. Cells (state and best quiz score per lesson) are
-then fetched for the learners on the page only.
+An audience is a team, or the learners a trainer follows who were assigned a
+course individually outside their teams. Per learner the database counts the
+lessons done, their last activity, best final score and recorded completion
+(one query, whatever the number of learners); the assignments covering them
+come in three more. Then Python asks the one rule for each learner's course
+state (``lessons.services.CourseProgress``) and due state
+(``training.assignments.due_state``), so the tiles, "Overdue only", sorting
+and paging all use the same answer as My learning. Cells (state and best quiz
+score per lesson) are fetched for the learners on the page only.
 """
 
 from __future__ import annotations
@@ -17,21 +21,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    Avg,
-    BooleanField,
-    Case,
-    CharField,
     Count,
     DateTimeField,
     Exists,
-    F,
+    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
@@ -39,18 +38,21 @@ from django.utils import timezone
 
 from courses.models import Course
 from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressState
-from lessons.services import SubqueryCount, percent_complete
+from lessons.services import CourseProgress, CourseState, SubqueryCount, percent_complete
 from quizzes.models import Attempt, Quiz
-from training.assignments import fresh_completion_after
+from training.assignments import CourseRecord, Covering, DueState, due_state
 from training.models import Assignment, Team
+from training.roles import learners_outside_teams_of
 
 User = get_user_model()
 PAGE_SIZE = 50
+INDIVIDUAL = "individual"  # ?team=individual: the "Assigned individually" view
 STATE_FILTERS = {
     "": "Everyone",
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "completed": "Completed",
+    CourseState.NOT_STARTED.value: CourseState.NOT_STARTED.label,
+    CourseState.IN_PROGRESS.value: CourseState.IN_PROGRESS.label,
+    CourseState.AWAITING_FINAL.value: CourseState.AWAITING_FINAL.label,
+    CourseState.COMPLETED.value: CourseState.COMPLETED.label,
     "overdue": "Overdue only",
 }
 SORTS = {
@@ -60,6 +62,41 @@ SORTS = {
     "activity": "Last activity (latest first)",
 }
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+# What the due rule and the pages read of an assignment (read as values, with its lessons).
+_ASSIGNMENT_FIELDS = (
+    "pk",
+    "course_id",
+    "team_id",
+    "learner_id",
+    "due_date",
+    "note",
+    "require_fresh_completion",
+    "assigned_by_id",
+    "created_at",
+)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Whom a dashboard is about: a team, or (team None) the learners ``user``
+    follows who are in none of their teams and were assigned individually."""
+
+    team: Team | None
+    user: object = None
+
+    @property
+    def key(self) -> str:
+        return str(self.team.pk) if self.team else INDIVIDUAL
+
+    @property
+    def name(self) -> str:
+        return self.team.name if self.team else "Assigned individually"
+
+    def people(self) -> QuerySet:
+        """Everyone this view may show (who is shown also depends on the course)."""
+        if self.team is not None:
+            return self.team.members.filter(is_active=True)
+        return learners_outside_teams_of(self.user)
 
 
 @dataclass(frozen=True)
@@ -73,51 +110,138 @@ class Cell:
 
 @dataclass
 class Row:
+    """One learner: their course state, their due state, and (on the page) cells."""
+
     learner: object
-    cells: list[Cell]
-    final: Cell | None
-    percent: int
-    state: ProgressState
+    progress: CourseProgress
+    due: DueState | None  # None: no assignment covers them (progress only)
     last_activity: datetime.datetime | None
-    overdue: bool
+    final_best: int | None
     completed_at: datetime.datetime | None = None  # the recorded course completion
     certificate_code: str | None = None
     certificate_revoked: bool = False
+    cells: list[Cell] = field(default_factory=list)
+    final: Cell | None = None
+
+    @property
+    def state(self) -> CourseState:
+        return self.progress.course_state
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due.is_overdue
+
+    @property
+    def percent(self) -> int:
+        """Of what the assignment that applies asks (the course, or its lessons)."""
+        if self.due is None:
+            return self.progress.percent
+        if self.due.is_complete:
+            return 100
+        return percent_complete(self.due.applies.completed, self.due.applies.total)
+
+    @property
+    def individual(self) -> list:
+        """The learner's own (individual) assignments of this course."""
+        return (
+            [s.assignment for s in self.due.statuses if s.assignment.learner_id] if self.due else []
+        )
 
 
 @dataclass
-class Dashboard:
-    team: Team
+class Board:
+    """An audience on a course: every learner's row, before filtering and paging."""
+
+    audience: Audience
     course: Course
     lessons: list[Lesson]
+    quiz_of_lesson: dict[int, int]
     final: Quiz | None
-    assignment: Assignment | None
-    counts: dict[str, int]
-    average_final: float | None
-    page: Page
-    rows: list[Row] = field(default_factory=list)
+    assignment: Assignment | None  # the team's own assignment of the course
+    rows: list[Row]  # covered learners; if none, those who started
+    assignment_lessons: int = 0  # how many lessons the team's assignment chose
+
+    @property
+    def assigned(self) -> bool:
+        """Whether the course is assigned to this view: the team, or someone in it."""
+        return self.assignment is not None or any(row.due for row in self.rows)
 
     @property
     def due_date(self) -> datetime.date | None:
         return self.assignment.due_date if self.assignment else None
 
+    @property
+    def quiz_ids(self) -> list[int]:
+        ids = list(self.quiz_of_lesson.values())
+        return [*ids, self.final.pk] if self.final is not None else ids
+
+    def counts(self) -> dict[str, int]:
+        counts = {"assigned": len(self.rows), "overdue": 0}
+        counts.update({state.value: 0 for state in CourseState})
+        for row in self.rows:
+            counts[row.state.value] += 1
+            counts["overdue"] += row.overdue
+        return counts
+
+    def average_final(self) -> float | None:
+        scores = [row.final_best for row in self.rows if row.final_best is not None]
+        return sum(scores) / len(scores) if scores else None
+
 
 @dataclass
-class _Scope:
-    """What "complete" means for this team and course."""
+class Dashboard:
+    board: Board
+    counts: dict[str, int]
+    average_final: float | None
+    page: Page
+    rows: list[Row] = field(default_factory=list)
 
-    lessons: list[Lesson]
-    quiz_of_lesson: dict[int, int]
-    final: Quiz | None
-    assignment: Assignment | None
-    required_ids: list[int]
-    require_final: bool
-    whole_course: bool
-    # A fresh completion is asked for: only completions recorded after this count.
-    fresh_after: datetime.datetime | None
+    # What the template asks of the board.
+    @property
+    def team(self) -> Team | None:
+        return self.board.audience.team
+
+    @property
+    def course(self) -> Course:
+        return self.board.course
+
+    @property
+    def lessons(self) -> list[Lesson]:
+        return self.board.lessons
+
+    @property
+    def final(self) -> Quiz | None:
+        return self.board.final
+
+    @property
+    def assignment(self) -> Assignment | None:
+        return self.board.assignment
+
+    @property
+    def due_date(self) -> datetime.date | None:
+        return self.board.due_date
+
+    @property
+    def assigned(self) -> bool:
+        return self.board.assigned
+
+    @property
+    def assignment_lessons(self) -> int:
+        return self.board.assignment_lessons
 
 
-def _scope(team: Team, course: Course) -> _Scope:
+def _as_audience(audience: Audience | Team) -> Audience:
+    return audience if isinstance(audience, Audience) else Audience(audience)
+
+
+def build_board(
+    audience: Audience | Team, course: Course, today: datetime.date | None = None
+) -> Board:
+    """Every learner of the audience for the course with their states: a fixed
+    number of queries (lessons, quizzes, learners, assignments, memberships,
+    and progress on chosen lessons if any)."""
+    audience = _as_audience(audience)
+    today = today or timezone.localdate()
     lessons = list(
         Lesson.objects.published()
         .filter(course=course)
@@ -130,46 +254,144 @@ def _scope(team: Team, course: Course) -> _Scope:
         .only("pk", "lesson_id", "course_id", "pass_mark", "max_attempts")
     )
     final = next((quiz for quiz in quizzes if quiz.course_id), None)
-    assignment = (
-        Assignment.objects.filter(team=team, course=course).prefetch_related("lessons").first()
+    published = frozenset(lesson.pk for lesson in lessons)
+    people = audience.people()
+    quiz_ids = [quiz.pk for quiz in quizzes]
+    learners = list(_learners(audience, people, course, published, quiz_ids, final))
+
+    # The assignments covering them: their own, their teams' (any team), the team's.
+    everyone = people.values("pk")
+    covering_query = Q(learner__in=everyone) | Q(
+        team__in=Team.members.through.objects.filter(user__in=everyone).values("team_id")
     )
-    published = {lesson.pk for lesson in lessons}
-    chosen = {lesson.pk for lesson in assignment.lessons.all()} if assignment else set()
-    required = sorted(chosen & published) if chosen else sorted(published)
-    return _Scope(
+    if audience.team is not None:
+        covering_query |= Q(team=audience.team)
+    # One row per assignment and chosen lesson (lesson None: the whole course).
+    assignments: dict[int, Assignment] = {}
+    chosen: dict[int, set[int]] = {}
+    for *values, lesson_id in Assignment.objects.filter(covering_query, course=course).values_list(
+        *_ASSIGNMENT_FIELDS, "lessons"
+    ):
+        assignment = assignments.get(values[0])
+        if assignment is None:
+            assignment = assignments[values[0]] = Assignment(
+                **dict(zip(_ASSIGNMENT_FIELDS, values, strict=True))
+            )
+        if lesson_id is not None:
+            chosen.setdefault(assignment.pk, set()).add(lesson_id)
+    team_assignment = next(
+        (a for a in assignments.values() if audience.team and a.team_id == audience.team.pk), None
+    )
+    by_team = {a.team_id: a for a in assignments.values() if a.team_id}
+    memberships: dict[int, list[int]] = {}
+    if by_team:
+        for user_id, team_id in Team.members.through.objects.filter(
+            user__in=everyone, team__in=list(by_team)
+        ).values_list("user_id", "team_id"):
+            memberships.setdefault(user_id, []).append(team_id)
+    chosen_lessons = set().union(*chosen.values()) & published if chosen else set()
+    done: dict[int, dict[int, datetime.datetime]] = {}
+    if chosen_lessons:
+        for learner_id, lesson_id, completed_at in LessonProgress.objects.filter(
+            learner__in=everyone, lesson__in=chosen_lessons, state=ProgressState.COMPLETED
+        ).values_list("learner_id", "lesson_id", "completed_at"):
+            done.setdefault(learner_id, {})[lesson_id] = completed_at
+    own = {a.learner_id: a for a in assignments.values() if a.learner_id}
+
+    rows = []
+    for learner in learners:
+        progress = CourseProgress(
+            completed=learner.done,
+            total=len(published),
+            started=learner.started > 0,
+            final_required=final is not None,
+            final_passed=learner.final_passed_at is not None,
+            completed_at=learner.completed_at,
+        )
+        covering = [
+            Covering(a, frozenset(chosen.get(a.pk, ())))
+            for a in [own.get(learner.pk), *(by_team[t] for t in memberships.get(learner.pk, []))]
+            if a is not None
+        ]
+        record = CourseRecord(
+            progress=progress,
+            published=published,
+            done=done.get(learner.pk, {}),
+            lessons_done_at=learner.lessons_done_at if progress.lessons_done else None,
+            final_passed_at=learner.final_passed_at,
+        )
+        rows.append(
+            Row(
+                learner=learner,
+                progress=progress,
+                due=due_state(covering, record, today),
+                last_activity=(
+                    learner.last_activity
+                    if learner.last_activity and learner.last_activity > _EPOCH
+                    else None
+                ),
+                final_best=learner.final_best,
+                completed_at=learner.completed_at,
+                certificate_code=learner.certificate_code,
+                certificate_revoked=learner.certificate_revoked is not None,
+            )
+        )
+    # Covered here: by the team's assignment, or their own (another team's shows there).
+    covered = [row for row in rows if team_assignment or row.learner.pk in own]
+    board = Board(
+        audience=audience,
+        course=course,
         lessons=lessons,
         quiz_of_lesson={quiz.lesson_id: quiz.pk for quiz in quizzes if quiz.lesson_id},
         final=final,
-        assignment=assignment,
-        required_ids=required,
-        require_final=final is not None and not chosen,
-        whole_course=not chosen,
-        fresh_after=fresh_completion_after([assignment]) if assignment else None,
+        assignment=team_assignment,
+        rows=covered,
+        assignment_lessons=len(chosen.get(team_assignment.pk, ())) if team_assignment else 0,
     )
+    if not board.assigned:  # not assigned here: whoever started, progress only
+        board.rows = [row for row in rows if row.progress.started]
+        for row in board.rows:
+            row.due = None
+    return board
 
 
-def _learners(team: Team, course: Course, scope: _Scope, today: datetime.date) -> QuerySet:
-    """Team members annotated with done, started, last_activity, final_best, state, overdue."""
-    progress = LessonProgress.objects.filter(learner=OuterRef("pk"), lesson__course=course)
+def _learners(
+    audience: Audience,
+    people: QuerySet,
+    course: Course,
+    published: frozenset[int],
+    quiz_ids: list[int],
+    final: Quiz | None,
+) -> QuerySet:
+    """The audience's learners who are covered by an assignment of the course or
+    started it, with the counts CourseProgress needs and the dashboard shows."""
+    progress = LessonProgress.objects.filter(learner=OuterRef("pk"), lesson__in=published)
+    done = progress.filter(state=ProgressState.COMPLETED)
     attempts = Attempt.objects.filter(
-        learner=OuterRef("pk"), submitted_at__isnull=False, quiz__in=_quiz_ids(scope)
+        learner=OuterRef("pk"), submitted_at__isnull=False, quiz__in=quiz_ids
     )
     completion = CourseCompletion.objects.current().filter(learner=OuterRef("pk"), course=course)
-    if scope.fresh_after is not None:
-        completion = completion.filter(completed_at__gte=scope.fresh_after)
-    learners = team.members.filter(is_active=True).annotate(
+    shown = Exists(Assignment.objects.filter(course=course, learner=OuterRef("pk")))
+    if audience.team is not None:
+        # The team's assignment covers every member; if there is none, members show
+        # who were assigned individually or (progress only) who started.
+        shown |= Exists(Assignment.objects.filter(course=course, team=audience.team))
+        shown |= Exists(progress)
+    learners = people.filter(shown).only("pk", "username", "first_name", "last_name", "email")
+    learners = learners.annotate(
         completed_at=Subquery(completion.values("completed_at")[:1]),
         certificate_code=Subquery(completion.values("certificate__code")[:1]),
         certificate_revoked=Subquery(completion.values("certificate__revoked_at")[:1]),
-        done=SubqueryCount(
-            progress.filter(lesson__in=scope.required_ids, state=ProgressState.COMPLETED).values(
-                "pk"
-            )
-        ),
+        done=SubqueryCount(done.values("pk")),
+        lessons_done_at=Subquery(done.order_by("-completed_at").values("completed_at")[:1]),
         started=SubqueryCount(progress.values("pk")),
         last_activity=Greatest(
             Coalesce(
-                Subquery(progress.order_by("-updated_at").values("updated_at")[:1]),
+                Subquery(
+                    LessonProgress.objects.filter(learner=OuterRef("pk"), lesson__course=course)
+                    .order_by("-updated_at")
+                    .values("updated_at")[:1]
+                ),
                 Value(_EPOCH),
                 output_field=DateTimeField(),
             ),
@@ -180,81 +402,66 @@ def _learners(team: Team, course: Course, scope: _Scope, today: datetime.date) -
             ),
         ),
     )
-    if scope.final is not None:
+    if final is not None:
         final_attempts = Attempt.objects.filter(
-            learner=OuterRef("pk"), quiz=scope.final, submitted_at__isnull=False
+            learner=OuterRef("pk"), quiz=final, submitted_at__isnull=False
         )
         learners = learners.annotate(
             final_best=Subquery(final_attempts.order_by("-percent").values("percent")[:1]),
-            final_passed=Exists(final_attempts.filter(passed=True)),
+            final_passed_at=Subquery(
+                final_attempts.filter(passed=True)
+                .order_by("submitted_at")
+                .values("submitted_at")[:1]
+            ),
         )
     else:
         learners = learners.annotate(
-            final_best=Value(None, output_field=CharField()),
-            final_passed=Value(False, output_field=BooleanField()),
+            final_best=Value(None, output_field=IntegerField()),
+            final_passed_at=Value(None, output_field=DateTimeField()),
         )
-    # The same rule as lessons.services.CourseProgress.is_complete (a test compares
-    # them): for the whole course, a recorded completion (after the assignment, if
-    # it asks for a fresh one), or everything done now; for chosen lessons, those.
-    complete = Q(done__gte=len(scope.required_ids))
-    if scope.require_final:
-        complete &= Q(final_passed=True)
-    if scope.whole_course:
-        if scope.fresh_after is not None:
-            complete = Q(completed_at__isnull=False)
-        else:
-            complete |= Q(completed_at__isnull=False)
-    learners = learners.annotate(
-        state=Case(
-            When(complete, then=Value(ProgressState.COMPLETED.value)),
-            When(started__gt=0, then=Value(ProgressState.IN_PROGRESS.value)),
-            default=Value(ProgressState.NOT_STARTED.value),
-            output_field=CharField(),
-        )
-    )
-    due = scope.assignment.due_date if scope.assignment else None
-    if due is not None and due < today:
-        overdue = Case(
-            When(state=ProgressState.COMPLETED.value, then=Value(False)),
-            default=Value(True),
-            output_field=BooleanField(),
-        )
-    else:
-        overdue = Value(False, output_field=BooleanField())
-    return learners.annotate(overdue=overdue)
+    return learners
 
 
-def _quiz_ids(scope: _Scope) -> list[int]:
-    ids = list(scope.quiz_of_lesson.values())
-    if scope.final is not None:
-        ids.append(scope.final.pk)
-    return ids
-
-
-def _filtered(learners: QuerySet, state: str, query: str, sort: str) -> QuerySet:
+def select_rows(board: Board, *, state: str = "", query: str = "", sort: str = "name") -> list[Row]:
+    """The board's rows matching the filters, in order (search asks the database)."""
+    rows = board.rows
     if query:
+        found = board.audience.people()
         for word in query.split():
-            learners = learners.filter(
+            found = found.filter(
                 Q(first_name__icontains=word)
                 | Q(last_name__icontains=word)
                 | Q(username__icontains=word)
                 | Q(email__icontains=word)
             )
+        ids = set(found.values_list("pk", flat=True))
+        rows = [row for row in rows if row.learner.pk in ids]
     if state == "overdue":
-        learners = learners.filter(overdue=True)
-    elif state in STATE_FILTERS and state:
-        learners = learners.filter(state=state)
-    name = ["last_name", "first_name", "username", "pk"]
-    ordering = {
-        "progress": ["-done", *name],
-        "-progress": ["done", *name],
-        "activity": [F("last_activity").desc(), *name],
-    }.get(sort, name)
-    return learners.order_by(*ordering)
+        rows = [row for row in rows if row.overdue]
+    elif state:
+        rows = [row for row in rows if row.state == state]
+
+    def name(row: Row) -> tuple:
+        learner = row.learner
+        return (
+            learner.last_name.casefold(),
+            learner.first_name.casefold(),
+            learner.username.casefold(),
+            learner.pk,
+        )
+
+    rows = sorted(rows, key=name)
+    if sort == "progress":
+        rows.sort(key=lambda row: -row.percent)
+    elif sort == "-progress":
+        rows.sort(key=lambda row: row.percent)
+    elif sort == "activity":
+        rows.sort(key=lambda row: row.last_activity or _EPOCH, reverse=True)
+    return rows
 
 
 def build_dashboard(
-    team: Team,
+    audience: Audience | Team,
     course: Course,
     *,
     state: str = "",
@@ -263,101 +470,60 @@ def build_dashboard(
     page: int | str = 1,
     today: datetime.date | None = None,
 ) -> Dashboard:
-    today = today or timezone.localdate()
-    scope = _scope(team, course)
-    learners = _learners(team, course, scope, today)
-    averages = {"average_final": Avg("final_best")} if scope.final is not None else {}
-    totals = learners.aggregate(
-        assigned=Count("pk"),
-        not_started=Count("pk", filter=Q(state=ProgressState.NOT_STARTED.value)),
-        in_progress=Count("pk", filter=Q(state=ProgressState.IN_PROGRESS.value)),
-        completed=Count("pk", filter=Q(state=ProgressState.COMPLETED.value)),
-        **averages,
-    )
-    average_final = totals.pop("average_final", None)
-    # Everyone not completed is overdue once the team's due date has passed.
-    due = scope.assignment.due_date if scope.assignment else None
-    past_due = due is not None and due < today
-    totals["overdue"] = totals["assigned"] - totals["completed"] if past_due else 0
-    paginator = Paginator(_filtered(learners, state, query, sort), PAGE_SIZE)
-    page_obj = paginator.get_page(page)
+    board = build_board(audience, course, today)
+    rows = select_rows(board, state=state, query=query, sort=sort)
+    page_obj = Paginator(rows, PAGE_SIZE).get_page(page)
+    page_rows = list(page_obj.object_list)
+    _fill_cells(board, page_rows)
     return Dashboard(
-        team=team,
-        course=course,
-        lessons=scope.lessons,
-        final=scope.final,
-        assignment=scope.assignment,
-        counts=totals,
-        average_final=average_final,
+        board=board,
+        counts=board.counts(),
+        average_final=board.average_final(),
         page=page_obj,
-        rows=_rows(list(page_obj.object_list), scope),
+        rows=page_rows,
     )
 
 
-def _rows(learners: Sequence, scope: _Scope) -> list[Row]:
-    """Cells for these learners: two queries, whatever their number."""
-    ids = [learner.pk for learner in learners]
+def _fill_cells(board: Board, rows: Sequence[Row]) -> None:
+    """Cells for these rows: two queries, whatever their number."""
+    ids = [row.learner.pk for row in rows]
+    if not ids:
+        return
     progress = {
         (learner_id, lesson_id): (state, started_at, completed_at)
         for learner_id, lesson_id, state, started_at, completed_at in LessonProgress.objects.filter(
-            learner__in=ids, lesson__in=[lesson.pk for lesson in scope.lessons]
+            learner__in=ids, lesson__in=[lesson.pk for lesson in board.lessons]
         ).values_list("learner_id", "lesson_id", "state", "started_at", "completed_at")
     }
     scores = {
         (learner_id, quiz_id): (best, used)
         for learner_id, quiz_id, best, used in Attempt.objects.filter(
-            learner__in=ids, quiz__in=_quiz_ids(scope), submitted_at__isnull=False
+            learner__in=ids, quiz__in=board.quiz_ids, submitted_at__isnull=False
         )
         .order_by()
         .values("learner_id", "quiz_id")
         .annotate(best=Max("percent"), used=Count("pk"))
         .values_list("learner_id", "quiz_id", "best", "used")
     }
-    rows = []
-    for learner in learners:
-        cells = []
-        for lesson in scope.lessons:
+    for row in rows:
+        pk = row.learner.pk
+        row.cells = []
+        for lesson in board.lessons:
             state, started_at, completed_at = progress.get(
-                (learner.pk, lesson.pk), (ProgressState.NOT_STARTED, None, None)
+                (pk, lesson.pk), (ProgressState.NOT_STARTED, None, None)
             )
-            best, used = scores.get((learner.pk, scope.quiz_of_lesson.get(lesson.pk)), (None, 0))
-            cells.append(Cell(ProgressState(state), best, used, started_at, completed_at))
-        final = None
-        if scope.final is not None:
-            best, used = scores.get((learner.pk, scope.final.pk), (None, 0))
+            best, used = scores.get((pk, board.quiz_of_lesson.get(lesson.pk)), (None, 0))
+            row.cells.append(Cell(ProgressState(state), best, used, started_at, completed_at))
+        if board.final is not None:
+            best, used = scores.get((pk, board.final.pk), (None, 0))
             final_state = (
                 ProgressState.COMPLETED
-                if learner.final_passed
+                if row.progress.final_passed
                 else ProgressState.IN_PROGRESS
                 if used
                 else ProgressState.NOT_STARTED
             )
-            final = Cell(final_state, best, used)
-        last = (
-            learner.last_activity
-            if learner.last_activity and learner.last_activity > _EPOCH
-            else None
-        )
-        state = ProgressState(learner.state)
-        rows.append(
-            Row(
-                learner=learner,
-                cells=cells,
-                final=final,
-                percent=(
-                    100
-                    if state == ProgressState.COMPLETED
-                    else percent_complete(learner.done, len(scope.required_ids))
-                ),
-                state=state,
-                last_activity=last,
-                overdue=learner.overdue,
-                completed_at=learner.completed_at,
-                certificate_code=learner.certificate_code,
-                certificate_revoked=learner.certificate_revoked is not None,
-            )
-        )
-    return rows
+            row.final = Cell(final_state, best, used)
 
 
 CSV_HEADER = [
@@ -365,8 +531,9 @@ CSV_HEADER = [
     "email",
     "team",
     "course",
-    "lesson",
     "state",
+    "lesson",
+    "lesson state",
     "started",
     "completed",
     "best score",
@@ -386,7 +553,7 @@ def neutralise(value: object) -> str:
 
 
 def export_rows(
-    team: Team,
+    audience: Audience | Team,
     course: Course,
     *,
     state: str = "",
@@ -395,23 +562,24 @@ def export_rows(
     today: datetime.date | None = None,
     chunk_size: int = 500,
 ) -> Iterator[list[str]]:
-    """The dashboard as CSV rows, one per learner and lesson (plus the final
-    assessment), learners read in chunks so memory stays flat."""
-    today = today or timezone.localdate()
-    scope = _scope(team, course)
-    learners = _filtered(_learners(team, course, scope, today), state, query, sort)
-    due = scope.assignment.due_date if scope.assignment else None
+    """The dashboard as CSV rows (see :func:`csv_rows`)."""
+    board = build_board(audience, course, today)
+    yield from csv_rows(board, select_rows(board, state=state, query=query, sort=sort), chunk_size)
+
+
+def csv_rows(board: Board, rows: Sequence[Row], chunk_size: int = 500) -> Iterator[list[str]]:
+    """One CSV row per learner and lesson (plus the final assessment): the
+    learner's course state and due state on each, cells read in chunks so
+    memory stays flat."""
     yield CSV_HEADER
-    offset = 0
-    while True:
-        chunk = list(learners[offset : offset + chunk_size])
-        if not chunk:
-            return
-        offset += chunk_size
-        for row in _rows(chunk, scope):
+    for offset in range(0, len(rows), chunk_size):
+        chunk = rows[offset : offset + chunk_size]
+        _fill_cells(board, chunk)
+        for row in chunk:
             learner = row.learner
             name = learner.get_full_name() or learner.get_username()
-            items = list(zip(scope.lessons, row.cells, strict=True))
+            due = row.due.due_date if row.due else None
+            items = list(zip(board.lessons, row.cells, strict=True))
             if row.final is not None:
                 items.append((None, row.final))
             for lesson, cell in items:
@@ -420,8 +588,9 @@ def export_rows(
                     for value in (
                         name,
                         learner.email,
-                        team.name,
-                        course.title,
+                        board.audience.name,
+                        board.course.title,
+                        row.state.label,
                         lesson.title if lesson else "Final assessment",
                         cell.state.label,
                         _iso(cell.started_at),
@@ -434,6 +603,7 @@ def export_rows(
                         _certificate_cell(row),
                     )
                 ]
+            row.cells, row.final = [], None  # memory stays flat
 
 
 def _certificate_cell(row: Row) -> str:

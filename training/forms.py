@@ -1,11 +1,16 @@
+import datetime
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from lessons.http import MalformedInput, parse_id
 from lessons.models import Lesson
-from training.roles import learners_followed_by, teams_managed_by
+from training.models import Assignment, Team
+from training.roles import learners_assignable_by, teams_managed_by
+from training.services import describe_due, person_name
 
 
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -33,7 +38,34 @@ class LearnerChoiceField(IdMultipleChoiceField):
         return f"{name} ({obj.get_username()})" if name else obj.get_username()
 
 
-class AssignmentForm(forms.Form):
+def _short_day(day: datetime.date | None) -> str:
+    return f"{day.day} {day:%b}" if day else "no due date"
+
+
+class ConfirmWarnings:
+    """Warnings a trainer must confirm: the first submit shows the warning and a
+    "Yes, …" checkbox (hidden until then); a second submit with it ticked saves."""
+
+    def _confirm(self, field: str, warning: str) -> None:
+        if self.cleaned_data.get(field):
+            return
+        self.fields[field].widget = forms.CheckboxInput()
+        self.add_error(field, warning)
+
+    def _check_past_due(self, due_date: datetime.date | None) -> None:
+        if due_date is not None and due_date < timezone.localdate():
+            self._confirm(
+                "confirm_past_due",
+                f"The due date, {describe_due(due_date)}, is in the past: learners will "
+                "see it as overdue at once. Tick the box to keep it, or choose another date.",
+            )
+
+
+def _confirmation(label: str) -> forms.BooleanField:
+    return forms.BooleanField(required=False, label=label, widget=forms.HiddenInput)
+
+
+class AssignmentForm(ConfirmWarnings, forms.Form):
     """Assign one course, or some of its lessons, to a team or to learners."""
 
     team = forms.ModelChoiceField(queryset=None, required=False, empty_label="— no team —")
@@ -50,7 +82,10 @@ class AssignmentForm(forms.Form):
         help_text="Leave all unticked to assign the whole course.",
     )
     due_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due date"
+        required=False,
+        # ISO: a type="date" input shows nothing for the site's locale format.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="Due date",
     )
     note = forms.CharField(
         required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
@@ -63,11 +98,14 @@ class AssignmentForm(forms.Form):
             "completed the course before take it again. Whole courses only."
         ),
     )
+    confirm_past_due = _confirmation("Yes, the date is in the past")
+    confirm_overlap = _confirmation("Yes, assign it to them as well")
 
     def __init__(self, *args, trainer, course, **kwargs):
         super().__init__(*args, **kwargs)
+        self.course = course
         self.fields["team"].queryset = teams_managed_by(trainer)
-        self.fields["learners"].queryset = learners_followed_by(trainer).order_by(
+        self.fields["learners"].queryset = learners_assignable_by(trainer).order_by(
             "last_name", "first_name", "username"
         )
         self.fields["lessons"].queryset = Lesson.objects.published().filter(course=course)
@@ -83,4 +121,97 @@ class AssignmentForm(forms.Form):
                 "require_fresh_completion",
                 "A fresh completion is for the whole course: untick the lessons, or this.",
             )
+        self._check_past_due(data.get("due_date"))
+        if data.get("learners"):
+            self._check_overlap(data["learners"], data.get("due_date"))
+        return data
+
+    def _check_overlap(self, learners, due_date: datetime.date | None) -> None:
+        """Say who already has the course through a team, and which date applies
+        (the due rule, training.assignments: the earliest unfinished one's)."""
+        by_pk = {learner.pk: learner for learner in learners}
+        memberships = Team.members.through.objects.filter(
+            user_id__in=list(by_pk), team__assignments__course=self.course
+        ).values_list("team_id", "user_id")
+        members: dict[int, list[int]] = {}
+        for team_id, user_id in memberships:
+            members.setdefault(team_id, []).append(user_id)
+        if not members:
+            return
+        through_teams = [
+            (team_assignment, by_pk[user_id])
+            for team_assignment in Assignment.objects.filter(
+                course=self.course, team_id__in=list(members)
+            )
+            .select_related("team")
+            .order_by("team__name")
+            for user_id in members[team_assignment.team_id]
+        ]
+        lines = []
+        for team_assignment, learner in through_teams:
+            dates = [d for d in (due_date, team_assignment.due_date) if d is not None]
+            applies = (
+                f"the earlier date applies: {_short_day(min(dates))}"
+                if len(dates) == 2
+                else f"the date applies: {_short_day(dates[0])}"
+                if dates
+                else "neither has a due date"
+            )
+            team_due = (
+                f"due {_short_day(team_assignment.due_date)}"
+                if team_assignment.due_date
+                else "no due date"
+            )
+            lines.append(
+                f"{person_name(learner)} already has this course through "
+                f"{team_assignment.team.name} ({team_due}). "
+                f"Until one of them is finished, {applies}."
+            )
+        if lines:
+            self._confirm("confirm_overlap", " ".join(lines))
+
+
+class ChangeAssignmentForm(ConfirmWarnings, forms.Form):
+    """Change an assignment's due date, note and lessons."""
+
+    due_date = forms.DateField(
+        required=False,
+        # ISO: a type="date" input shows nothing for the site's locale format.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="Due date",
+    )
+    note = forms.CharField(
+        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    lessons = IdMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to assign the whole course.",
+    )
+    confirm_past_due = _confirmation("Yes, the date is in the past")
+
+    def __init__(self, *args, assignment: Assignment, **kwargs):
+        chosen = [lesson.pk for lesson in assignment.lessons.all() if lesson.is_published]
+        kwargs.setdefault(
+            "initial",
+            {"due_date": assignment.due_date, "note": assignment.note, "lessons": chosen},
+        )
+        super().__init__(*args, **kwargs)
+        self.assignment = assignment
+        if assignment.require_fresh_completion:
+            del self.fields["lessons"]  # a fresh completion is for the whole course
+        else:
+            self.fields["lessons"].queryset = Lesson.objects.published().filter(
+                course_id=assignment.course_id
+            )
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Save changes"))
+
+    def clean(self):
+        data = super().clean()
+        # Only a new past date asks: an assignment already overdue keeps its date
+        # without a question when its note changes.
+        if data.get("due_date") != self.assignment.due_date:
+            self._check_past_due(data.get("due_date"))
         return data

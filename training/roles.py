@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from courses.models import Course
-from training.models import Team
+from training.models import Assignment, Team
 
 TRAINERS = "Trainers"
 # What a trainer may do; which teams they may do it for is Team.trainers. Custom
@@ -68,14 +68,47 @@ def teams_managed_by(user) -> QuerySet[Team]:
 
 
 def learners_followed_by(user) -> QuerySet:
-    """The learners a user may see as a trainer: members of the teams they train
-    (everyone active, for a superuser)."""
+    """The learners a user may see as a trainer: members of the teams they train,
+    and learners they assigned a course to individually (who may have left the
+    team since, or been in none); everyone active, for a superuser."""
     User = get_user_model()
     if _is_superuser(user):
         return User.objects.filter(is_active=True)
     if not can_follow(user):
         return User.objects.none()
-    return User.objects.filter(teams__trainers=user, is_active=True).distinct()
+    # Two subqueries rather than joins: no duplicates, no DISTINCT over the users.
+    return User.objects.filter(
+        Q(pk__in=Team.members.through.objects.filter(team__trainers=user).values("user_id"))
+        | Q(
+            pk__in=Assignment.objects.filter(assigned_by=user, learner__isnull=False).values(
+                "learner_id"
+            )
+        ),
+        is_active=True,
+    )
+
+
+def learners_assignable_by(user) -> QuerySet:
+    """The learners a user may assign a course to individually: members of the
+    teams they train (everyone active, for a superuser). Narrower than
+    ``learners_followed_by``: having assigned someone once does not let a
+    trainer go on assigning them after they left the team."""
+    User = get_user_model()
+    if _is_superuser(user):
+        return User.objects.filter(is_active=True)
+    if not can_assign(user):
+        return User.objects.none()
+    return User.objects.filter(
+        pk__in=Team.members.through.objects.filter(team__trainers=user).values("user_id"),
+        is_active=True,
+    )
+
+
+def learners_outside_teams_of(user) -> QuerySet:
+    """Learners a user follows who are in none of the teams they manage (the
+    dashboard's "Assigned individually" view)."""
+    in_teams = Team.members.through.objects.filter(team__in=teams_managed_by(user))
+    return learners_followed_by(user).exclude(pk__in=in_teams.values("user_id"))
 
 
 def follows_learner(user, learner_id: int) -> bool:
@@ -89,3 +122,16 @@ def courses_assignable_by(user) -> QuerySet[Course]:
     if not can_assign(user):
         return Course.objects.none()
     return Course.objects.filter(published_at__isnull=False)
+
+
+def may_manage_assignment(user, assignment: Assignment) -> bool:
+    """May change or remove this assignment (and see its page and log): a
+    superuser any; a trainer one for a team they train, or for a learner they
+    follow (in their teams, or assigned by them). The same rule as assigning."""
+    if _is_superuser(user):
+        return True
+    if not can_assign(user):
+        return False
+    if assignment.team_id is not None:
+        return teams_managed_by(user).filter(pk=assignment.team_id).exists()
+    return learners_followed_by(user).filter(pk=assignment.learner_id).exists()

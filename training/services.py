@@ -19,14 +19,157 @@ from lessons.models import Lesson, LessonProgress
 from lessons.services import completion_of
 from quizzes.models import Attempt
 from training.assignments import _day_month, fresh_start_asked
-from training.models import Assignment, Team
-from training.roles import can_assign, learners_followed_by, teams_managed_by
+from training.models import Assignment, AssignmentAction, AssignmentEvent, Team
+from training.roles import (
+    can_assign,
+    learners_assignable_by,
+    may_manage_assignment,
+    teams_managed_by,
+)
 
 User = get_user_model()
 
 
 class AssignmentError(Exception):
-    """Why an assignment cannot be made; views show it as a message."""
+    """Why an assignment cannot be made, changed or removed; views show it as a message."""
+
+
+# Names and descriptions, as the audit log and messages say them ----------------------
+
+
+def person_name(user) -> str:
+    """A person as pages name them: their full name, else their username."""
+    return user.get_full_name().strip() or user.get_username()
+
+
+def assignee_name(assignment: Assignment) -> str:
+    return assignment.team.name if assignment.team_id else person_name(assignment.learner)
+
+
+def describe_due(day: datetime.date | None) -> str:
+    return f"{_day_month(day)} {day:%Y}" if day else "no due date"
+
+
+def _lesson_titles(lessons: Iterable[Lesson]) -> list[str]:
+    return [lesson.title for lesson in sorted(lessons, key=lambda lesson: lesson.position)]
+
+
+def _describe_lessons(titles: list[str]) -> str:
+    return ", ".join(titles) if titles else "the whole course"
+
+
+def _snapshot(assignment: Assignment, lessons: Iterable[Lesson]) -> dict:
+    """What the log compares: each field as JSON (a date as ISO, lessons as titles)."""
+    return {
+        "due_date": assignment.due_date.isoformat() if assignment.due_date else None,
+        "note": assignment.note,
+        "lessons": _lesson_titles(lessons),
+        "require_fresh_completion": assignment.require_fresh_completion,
+        "course": str(assignment.course),
+        "assignee": assignee_name(assignment),
+    }
+
+
+def _changes(before: dict, after: dict) -> dict[str, list]:
+    return {
+        field: [before[field], after[field]] for field in after if before[field] != after[field]
+    }
+
+
+def _summary_of_changes(changes: dict[str, list]) -> str:
+    parts = []
+    for field, (old, new) in changes.items():
+        if field == "due_date":
+            old_day = datetime.date.fromisoformat(old) if old else None
+            new_day = datetime.date.fromisoformat(new) if new else None
+            parts.append(f"due date {describe_due(old_day)} → {describe_due(new_day)}")
+        elif field == "note":
+            parts.append("note changed" if new else "note removed")
+        elif field == "lessons":
+            parts.append(f"lessons: {_describe_lessons(old)} → {_describe_lessons(new)}")
+        elif field == "require_fresh_completion":
+            parts.append("fresh completion required" if new else "fresh completion not required")
+        else:
+            parts.append(f"{field.replace('_', ' ')}: {old} → {new}")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
+
+
+def record_event(
+    assignment: Assignment, action: str, by, *, changes: dict | None = None, summary: str
+) -> AssignmentEvent:
+    """Write one audit-log row (in the caller's transaction). Called by every use
+    case below and by the admin, so nothing changes an assignment unlogged."""
+    return AssignmentEvent.objects.create(
+        assignment=assignment,  # a removal's is set to NULL as the row goes
+        course_id=assignment.course_id,
+        team_id=assignment.team_id,
+        learner_id=assignment.learner_id,
+        assignee_name=assignee_name(assignment)[:300],
+        action=action,
+        actor=by if by is not None and by.pk else None,
+        actor_name=(person_name(by) if by is not None and by.pk else "")[:300],
+        changes=changes or {},
+        summary=summary,
+    )
+
+
+def record_assigned(assignment: Assignment, by, lessons: Iterable[Lesson]) -> None:
+    """Log a new assignment and send its emails once the transaction commits."""
+    from training.emails import email_after_commit  # emails imports the names above
+
+    after = _snapshot(assignment, lessons)
+    record_event(
+        assignment,
+        AssignmentAction.ASSIGNED,
+        by,
+        changes={
+            field: [None, after[field]]
+            for field in ("due_date", "note", "lessons", "require_fresh_completion")
+            if after[field]
+        },
+        summary=(
+            f"Assigned “{assignment.course}” ({_describe_lessons(after['lessons'])}) to "
+            f"{after['assignee']}, "
+            + (f"due {describe_due(assignment.due_date)}" if assignment.due_date else "no due date")
+            + (", a fresh completion required" if assignment.require_fresh_completion else "")
+            + "."
+        ),
+    )
+    email_after_commit(assignment)
+
+
+def record_changed(assignment: Assignment, by, before: dict, lessons: Iterable[Lesson]) -> bool:
+    """Log what changed since ``before`` (a :func:`snapshot`); nothing changed: no row."""
+    changes = _changes(before, _snapshot(assignment, lessons))
+    if not changes:
+        return False
+    record_event(
+        assignment,
+        AssignmentAction.CHANGED,
+        by,
+        changes=changes,
+        summary=_summary_of_changes(changes),
+    )
+    return True
+
+
+def snapshot(assignment: Assignment) -> dict:
+    """The assignment as the log compares it (reads its lessons)."""
+    return _snapshot(assignment, assignment.lessons.all())
+
+
+def record_removed(assignment: Assignment, by) -> None:
+    record_event(
+        assignment,
+        AssignmentAction.REMOVED,
+        by,
+        summary=(
+            f"Removed “{assignment.course}” from {assignee_name(assignment)}"
+            + (f" (was due {describe_due(assignment.due_date)})" if assignment.due_date else "")
+            + "; progress and scores are kept."
+        ),
+    )
 
 
 @transaction.atomic
@@ -51,7 +194,7 @@ def assign_course(
     if team is not None and not teams_managed_by(by).filter(pk=team.pk).exists():
         raise AssignmentError("You can only assign to teams you manage.")
     allowed = set(
-        learners_followed_by(by)
+        learners_assignable_by(by)
         .filter(pk__in=[u.pk for u in learners])
         .values_list("pk", flat=True)
     )
@@ -90,7 +233,78 @@ def assign_course(
             created.append(assignment)
     except IntegrityError as exc:  # a second click or another trainer, at the same moment
         raise AssignmentError(f"“{course}” is already assigned there.") from exc
+    for assignment in created:
+        record_assigned(assignment, by, lessons)
     return created
+
+
+def _locked(assignment: Assignment) -> Assignment:
+    """The assignment's row, locked until the transaction ends: two trainers (or a
+    double click) changing or removing it take turns, and each sees what the
+    other did. Gone meanwhile: an AssignmentError, not a 500."""
+    locked = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("course", "team", "learner")
+        .filter(pk=assignment.pk)
+        .first()
+    )
+    if locked is None:
+        raise AssignmentError("This assignment was removed meanwhile.")
+    return locked
+
+
+@transaction.atomic
+def change_assignment(
+    by,
+    assignment: Assignment,
+    *,
+    due_date: datetime.date | None,
+    note: str,
+    lessons: Iterable[Lesson] = (),
+) -> bool:
+    """Change an assignment's due date, note and lessons (none: the whole course).
+    Logs what changed; returns False (and logs nothing) when nothing did.
+
+    Whether it asks for a fresh completion is not changed here: that moment is
+    the assignment's creation, so turning it on later would not mean what the
+    trainer expects. Remove the assignment and assign it again instead."""
+    assignment = _locked(assignment)
+    if not may_manage_assignment(by, assignment):
+        raise AssignmentError("You can only change assignments of your teams and learners.")
+    lessons = list(lessons)
+    if any(
+        lesson.course_id != assignment.course_id or not lesson.is_published for lesson in lessons
+    ):
+        raise AssignmentError("Choose lessons of this course.")
+    if assignment.require_fresh_completion and lessons:
+        raise AssignmentError("A fresh completion is for the whole course, not chosen lessons.")
+    current = list(assignment.lessons.all())
+    # Chosen lessons retired since stay chosen: the form does not offer them, and
+    # the due rule already leaves them out.
+    retired = [lesson for lesson in current if not lesson.is_published]
+    new_lessons = {lesson.pk: lesson for lesson in [*lessons, *retired]}
+    before = _snapshot(assignment, current)
+    assignment.due_date = due_date
+    assignment.note = note
+    assignment.save(update_fields=["due_date", "note"])
+    if {lesson.pk for lesson in current} != set(new_lessons):
+        assignment.lessons.set(new_lessons.values())
+    return record_changed(assignment, by, before, new_lessons.values())
+
+
+@transaction.atomic
+def remove_assignment(by, assignment: Assignment) -> None:
+    """Remove an assignment: learners' progress, attempts, completions and
+    certificates are kept (they belong to the learner, not the assignment).
+    A second request for the same one (a double click) gets an AssignmentError
+    and logs nothing."""
+    assignment = _locked(assignment)
+    if not may_manage_assignment(by, assignment):
+        raise AssignmentError("You can only remove assignments of your teams and learners.")
+    record_removed(assignment, by)
+    deleted, _ = Assignment.objects.filter(pk=assignment.pk).delete()
+    if not deleted:  # SQLite has no row locks: another request got there first
+        raise AssignmentError("This assignment was removed meanwhile.")
 
 
 @transaction.atomic

@@ -176,8 +176,9 @@ def held_callback(page, seen: list[str]) -> str:
 
 
 def signed_in(page, live_server) -> bool:
+    # Home sends a signed-in learner on to My learning, anyone else to the login page.
     page.goto(f"{live_server.url}/")
-    return urlsplit(page.url).path == "/"
+    return urlsplit(page.url).path == "/my-learning/"
 
 
 def with_query(url: str, **changes) -> str:
@@ -195,7 +196,7 @@ def test_first_sign_in_creates_the_account_from_the_claims(new_page, live_server
         preferred_username="Dana.S",
     )
     page = sso_sign_in(new_page, live_server, "dana")
-    assert page.url == f"{live_server.url}/"
+    assert page.url == f"{live_server.url}/my-learning/"
     assert page.get_by_role("heading", level=1).inner_text() == "My learning"
     user = User.objects.get(socialaccount__provider=PROVIDER_ID, socialaccount__uid="dana")
     assert (user.username, user.first_name, user.last_name, user.email) == (
@@ -299,7 +300,7 @@ def test_a_used_callback_cannot_sign_in_again(new_page, live_server, sso):
     page.on("request", lambda r: callbacks.append(r.url) if CALLBACK in r.url else None)
     start_sign_in(page, live_server)
     sign_in_at_provider(page, "jack")
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/my-learning/")
     assert REFUSED not in page.content()
 
     # The same session: its state was used up by the sign-in (and the code at the provider).

@@ -6,15 +6,41 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
-from training.forms import AssignmentForm
-from training.roles import can_assign, courses_assignable_by
-from training.services import AssignmentError, assign_course
-from training.views.dashboard import _require_trainer
+from training import services
+from training.forms import AssignmentForm, ChangeAssignmentForm
+from training.models import Assignment
+from training.roles import can_assign, courses_assignable_by, may_manage_assignment
+from training.services import (
+    AssignmentError,
+    assign_course,
+    assignee_name,
+    change_assignment,
+    person_name,
+)
+from training.views.dashboard import require_trainer
+
+
+def _names(assignments: list[Assignment]) -> str:
+    """ "Support", "Kira Jones and Sam Lee", "A, B and C"."""
+    names = [assignee_name(a) for a in assignments]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _dashboard_url(assignment: Assignment) -> str:
+    query = {"course": assignment.course.slug} if assignment.course.published_at else {}
+    if assignment.team_id:
+        query["team"] = assignment.team_id
+    return (
+        f"{reverse('training:dashboard')}?{urlencode(query)}"
+        if query
+        else reverse("training:dashboard")
+    )
 
 
 def assign(request: HttpRequest, course_slug: str) -> HttpResponse:
-    _require_trainer(request)
+    require_trainer(request)
     if not can_assign(request.user):
         raise Http404("No such page.")
     course = get_object_or_404(courses_assignable_by(request.user), slug=course_slug)
@@ -35,20 +61,78 @@ def assign(request: HttpRequest, course_slug: str) -> HttpResponse:
         except AssignmentError as exc:
             messages.error(request, str(exc))
         else:
-            who = ", ".join(str(a.assignee) for a in created)
-            messages.success(request, f"Assigned “{course}” to {who}.")
-            query = {"course": course.slug}
-            if data["team"]:
-                query["team"] = data["team"].pk
-            return redirect(f"{reverse('training:dashboard')}?{urlencode(query)}")
+            messages.success(request, f"Assigned “{course}” to {_names(created)}.")
+            return redirect(_dashboard_url(created[0]))
     return render(request, "training/assign.html", {"course": course, "form": form})
 
 
+def _managed(request: HttpRequest, assignment_id: int) -> Assignment:
+    """The assignment, if the user may manage it; else 404 (no hint it exists)."""
+    require_trainer(request)
+    assignment = get_object_or_404(
+        Assignment.objects.select_related(
+            "course", "team", "learner", "assigned_by"
+        ).prefetch_related("lessons"),
+        pk=assignment_id,
+    )
+    if not may_manage_assignment(request.user, assignment):
+        raise Http404("No such assignment.")
+    return assignment
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """An assignment: change its due date, note and lessons; its audit log."""
-    raise Http404("Not built yet.")  # issue 11: being built
+    assignment = _managed(request, assignment_id)
+    form = ChangeAssignmentForm(request.POST or None, assignment=assignment)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = change_assignment(
+                request.user,
+                assignment,
+                due_date=data["due_date"],
+                note=data["note"],
+                lessons=data.get("lessons", []),
+            )
+        except AssignmentError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Changes saved." if changed else "Nothing was changed.")
+            return redirect("training:assignment", assignment.pk)
+    return render(
+        request,
+        "training/assignment.html",
+        {
+            "assignment": assignment,
+            "assignee": assignee_name(assignment),
+            "assigned_by": person_name(assignment.assigned_by) if assignment.assigned_by else "",
+            "lessons": [lesson for lesson in assignment.lessons.all() if lesson.is_published],
+            "form": form,
+            "events": assignment.events.all(),
+            "dashboard_url": _dashboard_url(assignment),
+        },
+    )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def remove_assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """Remove an assignment (progress and scores are kept), after a confirmation."""
-    raise Http404("Not built yet.")  # issue 11: being built
+    assignment = _managed(request, assignment_id)
+    if request.method != "POST":
+        return render(
+            request,
+            "training/remove_assignment.html",
+            {"assignment": assignment, "assignee": assignee_name(assignment)},
+        )
+    try:
+        services.remove_assignment(request.user, assignment)
+    except AssignmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Removed “{assignment.course}” from {assignee_name(assignment)}. "
+            "Their progress and scores are kept.",
+        )
+    return redirect(_dashboard_url(assignment))

@@ -12,13 +12,23 @@ from lessons.http import parse_choice, parse_page, parse_text
 from lessons.models import CourseCompletion, Lesson
 from quizzes.models import Attempt
 from training.assignments import assigned_courses
-from training.dashboard import SORTS, STATE_FILTERS, build_dashboard, export_rows
+from training.dashboard import (
+    INDIVIDUAL,
+    SORTS,
+    STATE_FILTERS,
+    Audience,
+    build_board,
+    build_dashboard,
+    csv_rows,
+    select_rows,
+)
 from training.models import Assignment
 from training.roles import can_follow, learners_followed_by, teams_managed_by
 
 
-def _require_trainer(request: HttpRequest) -> None:
-    # 404, not 403: a learner gets no hint that these pages exist.
+def require_trainer(request: HttpRequest) -> None:
+    """Every trainer page starts here. 404, not 403: a learner gets no hint that
+    these pages exist."""
     if not can_follow(request.user):
         raise Http404("No such page.")
 
@@ -28,17 +38,20 @@ MAX_SEARCH = 100
 
 
 def _dashboard_choice(request: HttpRequest):
-    """The team and course the dashboard (or export) is for, from ?team=&course=."""
-    _require_trainer(request)
+    """The audience (a team, or "individual") and course the dashboard (or export)
+    is for, from ?team=&course=."""
+    require_trainer(request)
     teams = list(teams_managed_by(request.user))
-    if team_id := request.GET.get("team", ""):
+    team_id = request.GET.get("team", "")
+    if team_id == INDIVIDUAL or (not team_id and not teams):
+        audience = Audience(None, request.user)
+    else:
         # Compared as text with the trainer's own teams: an odd or huge id never reaches
         # the database, and is "no such team" (a 404, like every team not theirs).
-        team = next((t for t in teams if str(t.pk) == team_id), None)
+        team = next((t for t in teams if str(t.pk) == team_id), None) if team_id else teams[0]
         if team is None:
             raise Http404("No such team.")
-    else:
-        team = teams[0] if teams else None
+        audience = Audience(team, request.user)
     courses = list(
         Course.objects.filter(
             published_at__isnull=False, pk__in=Lesson.objects.published().values("course")
@@ -51,12 +64,13 @@ def _dashboard_choice(request: HttpRequest):
             raise Http404("No such course.")
     else:
         assigned = (
-            set(Assignment.objects.filter(team=team).values_list("course_id", flat=True))
-            if team
-            else set()
+            Assignment.objects.filter(team=audience.team)
+            if audience.team
+            else Assignment.objects.filter(learner__in=audience.people().values("pk"))
         )
-        course = next((c for c in courses if c.pk in assigned), courses[0] if courses else None)
-    return teams, team, courses, course
+        ids = set(assigned.values_list("course_id", flat=True))
+        course = next((c for c in courses if c.pk in ids), courses[0] if courses else None)
+    return teams, audience, courses, course
 
 
 def _dashboard_filters(request: HttpRequest) -> dict[str, str]:
@@ -71,12 +85,10 @@ def _dashboard_filters(request: HttpRequest) -> dict[str, str]:
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
-    teams, team, courses, course = _dashboard_choice(request)
+    teams, audience, courses, course = _dashboard_choice(request)
     filters = _dashboard_filters(request)
     page = parse_page(request.GET.get("page", ""))
-    dashboard = None
-    if team and course:
-        dashboard = build_dashboard(team, course, **filters, page=page)
+    dashboard = build_dashboard(audience, course, **filters, page=page) if course else None
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -84,7 +96,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "training/dashboard.html",
         {
             "teams": teams,
-            "team": team,
+            "audience": audience,
+            "individual": INDIVIDUAL,
             "courses": courses,
             "course": course,
             "dashboard": dashboard,
@@ -102,21 +115,23 @@ class _Echo:
 
 
 def export(request: HttpRequest) -> StreamingHttpResponse:
-    _teams, team, _courses, course = _dashboard_choice(request)
-    if team is None or course is None:
-        raise Http404("Nothing to export.")
+    _teams, audience, _courses, course = _dashboard_choice(request)
+    filters = _dashboard_filters(request)
+    board = build_board(audience, course) if course else None
+    if board is None or not board.assigned:
+        raise Http404("Nothing to export: the course is not assigned here.")
     writer = csv.writer(_Echo())
-    rows = export_rows(team, course, **_dashboard_filters(request))
+    rows = csv_rows(board, select_rows(board, **filters))
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
     )
-    filename = f"{slugify(team.name)}-{course.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    filename = f"{slugify(audience.name)}-{course.slug}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 def learner(request: HttpRequest, user_id: int) -> HttpResponse:
-    _require_trainer(request)
+    require_trainer(request)
     learner = get_object_or_404(learners_followed_by(request.user), pk=user_id)
     attempts = (
         # Earlier runs' attempts too: a trainer sees the whole history.

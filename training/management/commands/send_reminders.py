@@ -28,6 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from lessons.services import CourseState
 from training.assignments import AssignedCourse, assigned_courses
 from training.models import Assignment, ReminderSent
 
@@ -43,6 +44,7 @@ class PendingCourse:
 
     title: str
     due_label: str
+    state: str  # the course state's label (CourseState), as every page says it
     completed: int
     total: int
     awaiting_final: bool
@@ -53,10 +55,11 @@ class PendingCourse:
         return cls(
             title=item.course.title,
             due_label=item.due_label,
+            state=item.state.label,
             completed=item.completed,
             total=item.total,
             # Lessons all done, but a whole-course assignment also needs the final.
-            awaiting_final=item.lesson_ids is None and item.progress.awaiting_final,
+            awaiting_final=item.lesson_ids is None and item.state == CourseState.AWAITING_FINAL,
             url=absolute_url(reverse("courses:continue", args=[item.course.slug])),
         )
 
@@ -80,8 +83,9 @@ def pending_courses(learner, today: datetime.date, days: int) -> list[PendingCou
 def candidates(today: datetime.date, days: int) -> QuerySet:
     """Active users with at least one assignment (theirs or a team's) due by the cutoff.
 
-    The merged due date of a course is its earliest one, so a user with no
-    assignment due by the cutoff can have nothing pending; one query, no duplicates.
+    The due date that applies to a learner is one of their assignments' (see
+    training.assignments.due_state), so a user with no assignment due by the
+    cutoff can have nothing pending; one query, no duplicates.
     """
     due = Assignment.objects.filter(due_date__lte=today + datetime.timedelta(days=days))
     return (

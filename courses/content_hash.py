@@ -26,7 +26,10 @@ COURSE_FIELDS = ("title", "description", "introduction_markdown", "visibility")
 # Not the position: inserting a lesson in the files renumbers the others. The
 # order of the lessons belongs to the course.
 LESSON_FIELDS = ("title", "minutes", "body_markdown")
-QUIZ_FIELDS = ("pass_mark", "max_attempts", "shuffle")
+QUIZ_FIELDS = ("pass_mark", "max_attempts", "shuffle", "show_answers", "draw", "time_limit")
+# Quiz settings added after hashes were first recorded: hashed only when not at their
+# default, so a quiz imported before they existed is not taken for an edited one.
+QUIZ_OPTIONAL_DEFAULTS = {"show_answers": "after_pass", "draw": 0, "time_limit": 0}
 QUESTION_FIELDS = ("type", "prompt", "explanation", "accepted_answers")
 CHOICE_FIELDS = ("text", "is_correct", "feedback")
 
@@ -41,7 +44,14 @@ def lesson_fields(source: LessonSource) -> dict[str, Any]:
 
 
 def quiz_fields(source: QuizSource) -> dict[str, Any]:
-    values = (source.pass_mark, source.max_attempts, source.shuffle)
+    values = (
+        source.pass_mark,
+        source.max_attempts,
+        source.shuffle,
+        source.show_answers,
+        source.draw,
+        source.time_limit,
+    )
     return dict(zip(QUIZ_FIELDS, values, strict=True))
 
 
@@ -115,6 +125,11 @@ def quiz_hash(quiz: Quiz | QuizSource | None) -> str:
         settings = _values(quiz, QUIZ_FIELDS)
         rows = quiz.questions.published().order_by("position", "id").prefetch_related("choices")
         questions = [_question(q.key, _values(q, QUESTION_FIELDS), _choices(q)) for q in rows]
+    settings = {
+        name: value
+        for name, value in settings.items()
+        if name not in QUIZ_OPTIONAL_DEFAULTS or value != QUIZ_OPTIONAL_DEFAULTS[name]
+    }
     return _digest({**settings, "questions": questions})
 
 

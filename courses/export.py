@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from courses.models import Course, Visibility
-from quizzes.models import Question, QuestionType, Quiz
+from quizzes.models import Question, QuestionType, Quiz, ShowAnswers
 
 
 class _Dumper(yaml.SafeDumper):
@@ -52,6 +52,12 @@ def _quiz(quiz: Quiz | None) -> dict[str, Any] | None:
         data["max_attempts"] = quiz.max_attempts
     if quiz.shuffle:
         data["shuffle"] = True
+    if quiz.show_answers != ShowAnswers.AFTER_PASS:
+        data["show_answers"] = quiz.show_answers
+    if quiz.draw:
+        data["draw"] = quiz.draw
+    if quiz.time_limit:
+        data["time_limit"] = quiz.time_limit
     data["questions"] = [
         _question(q) for q in quiz.questions.published().order_by("position", "id")
     ]

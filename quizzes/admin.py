@@ -15,11 +15,20 @@ class QuestionInline(admin.TabularInline):
 
 @admin.register(Quiz)
 class QuizAdmin(KeepsLearnerRecords, admin.ModelAdmin):
-    list_display = ["__str__", "pass_mark", "max_attempts", "shuffle", "retired_at"]
+    list_display = [
+        "__str__",
+        "pass_mark",
+        "max_attempts",
+        "shuffle",
+        "show_answers",
+        "draw",
+        "time_limit",
+        "retired_at",
+    ]
     ordering = ["pk"]  # Quiz has no Meta.ordering; autocomplete pages need one
     instead = "remove it from the lesson's file, or set 'retired at', to retire it."
     list_select_related = ["lesson__course", "course"]
-    list_filter = ["shuffle"]
+    list_filter = ["shuffle", "show_answers"]
     search_fields = ["lesson__title", "course__title"]
     raw_id_fields = ["lesson", "course"]
     inlines = [QuestionInline]
@@ -63,6 +72,7 @@ class AttemptAdmin(RecordAdmin):
         "max_score",
         "percent",
         "passed",
+        "deadline",
         "submitted_at",
     ]
     list_filter = ["passed"]

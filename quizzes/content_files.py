@@ -14,12 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from courses.content_errors import ContentError, integer_range, max_length
-from quizzes.models import Attempt, Choice, Question, Quiz
-from quizzes.services import MAX_TEXT_ANSWER
+from quizzes.models import MAX_TIME_LIMIT, Attempt, Choice, Question, Quiz, ShowAnswers
+from quizzes.services import MAX_TEXT_ANSWER, normalise_text_answer
 
 SINGLE, MULTIPLE, TRUE_FALSE, SHORT = "single", "multiple", "true_false", "short"
 QUESTION_TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT)
-QUIZ_KEYS = {"pass_mark", "max_attempts", "shuffle", "questions"}
+QUIZ_KEYS = {
+    "pass_mark",
+    "max_attempts",
+    "shuffle",
+    "show_answers",
+    "draw",
+    "time_limit",
+    "questions",
+}
 COMMON_KEYS = {"id", "type", "prompt", "explanation"}
 KEYS_BY_TYPE = {
     SINGLE: COMMON_KEYS | {"choices"},
@@ -30,6 +38,7 @@ KEYS_BY_TYPE = {
 CHOICE_KEYS = {"text", "correct", "feedback"}
 QUESTION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DEFAULT_PASS_MARK = 80
+DEFAULT_SHOW_ANSWERS = ShowAnswers.AFTER_PASS.value
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,9 @@ class QuizSource:
     max_attempts: int
     shuffle: bool
     questions: list[QuestionSource]
+    show_answers: str = DEFAULT_SHOW_ANSWERS
+    draw: int = 0  # 0: every question
+    time_limit: int = 0  # minutes; 0: none
 
 
 class _Reader:
@@ -95,7 +107,9 @@ class _Reader:
     def whole_number(
         self, data: dict, key: str, default: int, low: int, high: int, at: tuple
     ) -> int:
-        value = data.get(key, default)
+        if key not in data:
+            return default
+        value = data[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.error(f"quiz: '{key}' must be a whole number from {low} to {high}", (*at, key))
             return default
@@ -129,6 +143,13 @@ def read_quiz(
     shuffle = data.get("shuffle", False)
     if not isinstance(shuffle, bool):
         reader.error("quiz: 'shuffle' must be true or false", (*at, "shuffle"))
+    show_answers = data.get("show_answers", DEFAULT_SHOW_ANSWERS)
+    if show_answers not in ShowAnswers.values:
+        reader.error(
+            f"quiz: 'show_answers' must be one of: {', '.join(ShowAnswers.values)}",
+            (*at, "show_answers"),
+        )
+    time_limit = reader.whole_number(data, "time_limit", 0, 1, MAX_TIME_LIMIT, at)
 
     raw_questions = data.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
@@ -152,9 +173,29 @@ def read_quiz(
             )
         seen_keys.setdefault(question.key, index)
         questions.append(question)
+    # Checked against every question in the file, valid or not: the count is what
+    # the author sees.
+    draw = data.get("draw", 0)
+    if isinstance(draw, int) and not isinstance(draw, bool) and draw > len(raw_questions):
+        reader.error(
+            f"quiz: 'draw' is {draw}, more than the {len(raw_questions)} "
+            f"question{'s' if len(raw_questions) != 1 else ''} of the quiz",
+            (*at, "draw"),
+        )
+        draw = 0
+    else:
+        draw = reader.whole_number(data, "draw", 0, 1, len(raw_questions), at)
     if reader.failed:
         return None
-    return QuizSource(pass_mark, max_attempts, bool(shuffle), questions)
+    return QuizSource(
+        pass_mark,
+        max_attempts,
+        bool(shuffle),
+        questions,
+        show_answers=str(show_answers),
+        draw=draw,
+        time_limit=time_limit,
+    )
 
 
 def _read_question(reader: _Reader, raw: Any, index: int, at: tuple) -> QuestionSource | None:
@@ -209,6 +250,12 @@ def _read_question(reader: _Reader, raw: Any, index: int, at: tuple) -> Question
                 # A learner can type at most MAX_TEXT_ANSWER characters.
                 label = f"{what}: accepted answer {number + 1}"
                 reader.too_long(answer, MAX_TEXT_ANSWER, label, (*at, "accept", number))
+                if not normalise_text_answer(answer):
+                    # Grading ignores punctuation: "?" would accept any "." typed.
+                    reader.error(
+                        f"{label} is only punctuation, which grading ignores",
+                        (*at, "accept", number),
+                    )
     return QuestionSource(str(key), kind, prompt, explanation, choices, accept)
 
 

@@ -6,19 +6,27 @@ submit that arrives after the session ended keeps its answers through a signed
 token in the form (``save_signed_out``). When the quiz is shown again, the
 saved answers are filled back in (``answers_to_show``). Only submitting grades.
 
-``Attempt.saved_answers`` is ``{question id (str): [values as posted]}``.
+``Attempt.saved_answers`` is ``{question id (str): [values as posted]}``. A
+timed attempt whose time is up (see ``quizzes.services``) is graded with them, so
+saving stops at its deadline (plus the grace).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from django.core import signing
 from django.db import transaction
 from django.http import QueryDict
+from django.utils import timezone
 
 from quizzes.models import Attempt, Question, QuestionType
-from quizzes.services import FIELD_PREFIX, MAX_TEXT_ANSWER, GivenAnswer, QuizError
+from quizzes.services import (
+    DEADLINE_GRACE,
+    FIELD_PREFIX,
+    MAX_TEXT_ANSWER,
+    QuizError,
+    saved_answers,
+    time_is_up,
+)
 
 # Our form sends at most one value per choice; no quiz has this many choices.
 MAX_VALUES_PER_QUESTION = 20
@@ -52,6 +60,9 @@ def save_answers(attempt: Attempt, data: QueryDict) -> dict[str, list[str]]:
         locked = Attempt.objects.select_for_update().filter(pk=attempt.pk).first()
         if locked is None or locked.is_submitted:
             raise DraftClosed("This attempt was already submitted; its answers are final.")
+        # Past the deadline the saved answers are what gets graded: no more changes.
+        if time_is_up(locked, timezone.now(), DEADLINE_GRACE):
+            raise DraftClosed("Time is up for this attempt; its saved answers are final.")
         types = dict(
             Question.objects.published().filter(quiz_id=locked.quiz_id).values_list("pk", "type")
         )
@@ -86,30 +97,8 @@ def _read_answers(data: QueryDict, types: dict[str, str]) -> dict[str, list[str]
     return saved
 
 
-def answers_to_show(
-    questions: Sequence[Question], attempt: Attempt | None
-) -> dict[int, GivenAnswer]:
-    """The attempt's saved answers as the quiz form shows them: the chosen choice ids
-    and the typed text per question. Values that no longer fit a question (a choice
-    removed since) are dropped; ``questions`` need ``ordered_choices``."""
-    saved = attempt.saved_answers if attempt is not None else {}
-    if not isinstance(saved, dict):
-        return {}
-    given: dict[int, GivenAnswer] = {}
-    for question in questions:
-        values = saved.get(str(question.pk))
-        if not isinstance(values, list) or not values:
-            continue
-        values = [value for value in values if isinstance(value, str)]
-        if not question.uses_choices:
-            given[question.pk] = GivenAnswer(text=values[0][:MAX_TEXT_ANSWER] if values else "")
-            continue
-        valid = {str(choice.pk): choice.pk for choice in question.ordered_choices}
-        chosen = list(dict.fromkeys(valid[value] for value in values if value in valid))
-        if not question.allows_several:
-            chosen = chosen[:1]
-        given[question.pk] = GivenAnswer(choice_ids=tuple(chosen))
-    return given
+# The saved answers as the quiz form shows them (and as a timed-out attempt is graded).
+answers_to_show = saved_answers
 
 
 def sign_attempt(attempt: Attempt) -> str:

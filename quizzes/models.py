@@ -1,4 +1,8 @@
+from datetime import timedelta
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -11,6 +15,19 @@ class QuestionType(models.TextChoices):
     MULTIPLE = "multiple", "Multiple choice (select all that apply)"
     TRUE_FALSE = "true_false", "True or false"
     SHORT = "short", "Short answer"
+
+
+class ShowAnswers(models.TextChoices):
+    """When a learner may see the correct answers (and explanations) of an attempt."""
+
+    ALWAYS = "always", "Always, right after each attempt"
+    AFTER_PASS = "after_pass", "Once the learner has passed"
+    AFTER_LAST_ATTEMPT = "after_last_attempt", "Once passed or no attempts are left"
+    NEVER = "never", "Never"
+
+
+# A timed quiz is done in one sitting; a day is already far beyond one.
+MAX_TIME_LIMIT = 24 * 60
 
 
 class QuizQuerySet(models.QuerySet):
@@ -35,6 +52,21 @@ class Quiz(models.Model):
     max_attempts = models.PositiveSmallIntegerField(default=0, help_text="0 means unlimited.")
     shuffle = models.BooleanField(
         default=False, help_text="Shuffle questions and choices (fixed for each attempt)."
+    )
+    show_answers = models.CharField(
+        max_length=20,
+        choices=ShowAnswers.choices,
+        default=ShowAnswers.AFTER_PASS,
+        help_text="When a learner sees the correct answers and explanations of an attempt.",
+    )
+    draw = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Questions drawn at random for each attempt; 0 means every question.",
+    )
+    time_limit = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(MAX_TIME_LIMIT)],
+        help_text="Minutes for one attempt; 0 means no time limit.",
     )
     retired_at = models.DateTimeField(
         null=True, blank=True, help_text="Set when removed from the content: attempts kept."
@@ -68,6 +100,19 @@ class Quiz(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("quizzes:take", args=[self.pk])
 
+    def clean(self) -> None:
+        # A new quiz has no questions yet: its draw is checked when saved again
+        # (and an attempt never draws more questions than there are).
+        if self.draw and self.pk is not None:
+            available = self.questions.published().count()
+            if self.draw > available:
+                raise ValidationError(
+                    {
+                        "draw": f"Cannot draw {self.draw} questions: the quiz has "
+                        f"{available} published question{'s' if available != 1 else ''}."
+                    }
+                )
+
     def has_learner_records(self) -> bool:
         return Attempt.all_runs.filter(quiz=self).exists()
 
@@ -91,13 +136,23 @@ class Quiz(models.Model):
         return self.course if self.is_final_assessment else self.lesson.course
 
     def attempts_label(self, used: int) -> str:
-        """ "2 of 3 attempts used", or "2 attempts" when unlimited."""
+        """ "1 of 3 attempts used", or "1 attempt used" when unlimited."""
         if self.max_attempts:
             return f"{used} of {self.max_attempts} attempts used"
-        return f"{used} attempt{'s' if used != 1 else ''}"
+        return f"{used} attempt{'s' if used != 1 else ''} used"
+
+    def attempts_left_label(self, used: int) -> str:
+        """ "2 of 3 attempts left"; "" when unlimited (nothing worth saying)."""
+        if not self.max_attempts:
+            return ""
+        return f"{max(self.max_attempts - used, 0)} of {self.max_attempts} attempts left"
 
     def has_attempts_left(self, used: int) -> bool:
         return not self.max_attempts or used < self.max_attempts
+
+    @property
+    def time_limit_delta(self) -> timedelta | None:
+        return timedelta(minutes=self.time_limit) if self.time_limit else None
 
 
 class QuestionQuerySet(models.QuerySet):
@@ -166,8 +221,14 @@ class Attempt(models.Model):
     quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
     number = models.PositiveSmallIntegerField()
     started_at = models.DateTimeField(auto_now_add=True)
+    # Set when a timed quiz's attempt opens (kept here, never trusted from the form);
+    # None: no time limit.
+    deadline = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    # Display order for this attempt ({question id: [choice ids]}), so a reload keeps it.
+    # Display order for this attempt ({question id: [choice ids]}, and since draws and
+    # PostgreSQL's jsonb, which keeps no key order, "questions": [question ids]), so a
+    # reload keeps it; the questions listed are the attempt's (a draw). Empty: every
+    # published question in the quiz's order.
     order = models.JSONField(default=dict, blank=True)
     score = models.PositiveSmallIntegerField(null=True, blank=True)
     max_score = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -2,16 +2,28 @@
 
 Scoring: one point per question. ``single`` and ``true_false`` earn it when the
 one correct choice is picked; ``multiple`` only when exactly the set of correct
-choices is picked; ``short`` when the typed answer matches an accepted answer,
-ignoring case, surrounding spaces and repeated spaces. A quiz is passed when
-score / maximum >= pass mark.
+choices is picked; ``short`` when the typed answer matches an accepted answer
+once both are normalised (``normalise_text_answer``). A quiz is passed when
+score / maximum >= pass mark. A quiz that draws questions (``Quiz.draw``) is
+scored on the attempt's drawn questions only: the maximum is the draw.
+
+A timed quiz (``Quiz.time_limit``) gives each attempt a deadline when it opens.
+A sheet posted up to DEADLINE_GRACE after it is graded as posted (blank answers
+count as wrong); one posted later is ignored and the answers saved so far
+(``Attempt.saved_answers``) are graded instead, as when the quiz page is opened
+after the deadline.
+
+Whether a learner may see the correct answers of an attempt is decided by
+``answers_visible`` alone.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Prefetch, Q
@@ -25,13 +37,19 @@ from lessons.services import (
     record_course_completion,
     record_lesson_completion,
 )
-from quizzes.models import Answer, Attempt, Choice, Question, QuestionType, Quiz
+from quizzes.models import Answer, Attempt, Choice, Question, QuestionType, Quiz, ShowAnswers
 
 MAX_TEXT_ANSWER = 200
 FIELD_PREFIX = "question-"
 # Creating an attempt collides only when another request opened one at the same
 # moment; a third collision in a row would need a learner racing themselves.
 OPEN_ATTEMPT_TRIES = 3
+# A timed attempt's answer sheet is still graded as posted this long after the
+# deadline: the page's countdown submits at zero, and the request takes a moment.
+DEADLINE_GRACE = timedelta(seconds=30)
+# The key of ``Attempt.order`` listing the attempt's questions in order (the other
+# keys are question ids); jsonb keeps no key order, so the list keeps it.
+ORDER_QUESTIONS = "questions"
 
 
 class QuizError(Exception):
@@ -87,8 +105,16 @@ class QuizStatus:
     attempts: list[Attempt] = field(default_factory=list)
 
 
+# Hyphens (ASCII, U+2010, U+2011) count as spaces: "e-mail" is "e mail".
+_HYPHENS = re.compile("[-\u2010\u2011]")
+TRAILING_PUNCTUATION = ".,!?;:"
+
+
 def normalise_text_answer(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    """The form in which short answers are compared: case, surrounding and repeated
+    spaces, trailing punctuation (. , ! ? ; :) and hyphen-or-space do not count."""
+    text = " ".join(_HYPHENS.sub(" ", text.casefold()).split())
+    return text.rstrip(TRAILING_PUNCTUATION + " ")
 
 
 def is_correct(question: Question, answer: GivenAnswer) -> bool:
@@ -167,11 +193,13 @@ def open_attempt(learner, quiz: Quiz, used: int) -> Attempt | None:
                 )
                 if not quiz.has_attempts_left(stored["used"]):
                     return None
+                limit = quiz.time_limit_delta
                 return Attempt.objects.create(
                     learner=learner,
                     quiz=quiz,
                     number=(stored["highest"] or 0) + 1,
                     order=_new_order(quiz),
+                    deadline=timezone.now() + limit if limit else None,
                 )
         except IntegrityError:
             # Another request opened an attempt first, and may even have submitted it
@@ -184,22 +212,44 @@ def open_attempt(learner, quiz: Quiz, used: int) -> Attempt | None:
 
 
 def _new_order(quiz: Quiz) -> dict[str, list[int]]:
-    if not quiz.shuffle:
+    """The attempt's questions (a draw, if the quiz draws) and its order; {} when the
+    quiz neither shuffles nor draws (every question, in the quiz's order)."""
+    if not quiz.shuffle and not quiz.draw:
         return {}
     shuffler = random.SystemRandom()
-    questions = list(quiz.questions.published().prefetch_related("choices").order_by("position"))
-    shuffler.shuffle(questions)
-    order = {}
+    questions = list(
+        quiz.questions.published().prefetch_related("choices").order_by("position", "id")
+    )
+    if quiz.draw and quiz.draw < len(questions):
+        questions = shuffler.sample(questions, quiz.draw)
+        if not quiz.shuffle:
+            questions.sort(key=lambda question: (question.position, question.pk))
+    if quiz.shuffle:
+        shuffler.shuffle(questions)
+    order: dict[str, list[int]] = {ORDER_QUESTIONS: [question.pk for question in questions]}
     for question in questions:
-        choice_ids = [choice.pk for choice in question.choices.all()]
-        if question.type != QuestionType.TRUE_FALSE:
+        choice_ids = sorted(question.choices.all(), key=lambda c: (c.position, c.pk))
+        choice_ids = [choice.pk for choice in choice_ids]
+        if quiz.shuffle and question.type != QuestionType.TRUE_FALSE:
             shuffler.shuffle(choice_ids)
         order[str(question.pk)] = choice_ids
     return order
 
 
+def _question_order(order: dict) -> list[int] | None:
+    """The attempt's question ids in order: its own questions (None: every question).
+
+    Attempts opened before draws listed no questions: their order is the order of
+    the keys, and every published question belongs to them."""
+    listed = order.get(ORDER_QUESTIONS)
+    if isinstance(listed, list):
+        return [pk for pk in listed if isinstance(pk, int)]
+    return None
+
+
 def questions_for(quiz: Quiz, attempt: Attempt | None = None) -> list[Question]:
-    """The quiz's published questions with ``ordered_choices``, in the attempt's order.
+    """The attempt's published questions with ``ordered_choices``, in its order: the
+    drawn ones if the quiz draws, else all of the quiz's.
 
     Two queries whatever the number of questions.
     """
@@ -208,25 +258,39 @@ def questions_for(quiz: Quiz, attempt: Attempt | None = None) -> list[Question]:
         .order_by("position", "id")
         .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("position", "id")))
     )
-    order = attempt.order if attempt is not None else {}
-    rank = {int(question_id): index for index, question_id in enumerate(order)}
-    questions.sort(key=lambda question: rank.get(question.pk, len(rank) + question.position))
-    for question in questions:
-        choices = list(question.choices.all())
-        choice_rank = {pk: index for index, pk in enumerate(order.get(str(question.pk), []))}
-        choices.sort(
-            key=lambda choice: choice_rank.get(choice.pk, len(choice_rank) + choice.position)
+    order = attempt.order if attempt is not None and isinstance(attempt.order, dict) else {}
+    listed = _question_order(order)
+    if listed is not None:
+        rank = {question_id: index for index, question_id in enumerate(listed)}
+        questions = sorted(
+            (question for question in questions if question.pk in rank),
+            key=lambda question: rank[question.pk],
         )
-        question.ordered_choices = choices
+    else:
+        rank = {int(key): index for index, key in enumerate(order) if key.isdigit()}
+        questions.sort(key=lambda question: rank.get(question.pk, len(rank) + question.position))
+    for question in questions:
+        question.ordered_choices = _ordered_choices(question, order)
     return questions
 
 
-def read_answer_sheet(questions: Sequence[Question], data: QueryDict) -> dict[int, GivenAnswer]:
+def _ordered_choices(question: Question, order: dict) -> list[Choice]:
+    """The question's (prefetched) choices in the attempt's order."""
+    choices = list(question.choices.all())
+    listed = order.get(str(question.pk), [])
+    choice_rank = {pk: index for index, pk in enumerate(listed if isinstance(listed, list) else [])}
+    choices.sort(key=lambda choice: choice_rank.get(choice.pk, len(choice_rank) + choice.position))
+    return choices
+
+
+def read_answer_sheet(
+    questions: Sequence[Question], data: QueryDict, allow_blank: bool = False
+) -> dict[int, GivenAnswer]:
     """Turn posted form data into answers, refusing anything our form could not send.
 
     Raises TamperedAnswers for a foreign or unknown id, a non-number, two answers
     to a one-answer question, or an over-long text; MissingAnswers if any
-    question is blank.
+    question is blank, unless ``allow_blank`` (time is up: a blank is wrong).
     """
     by_id = {question.pk: question for question in questions}
     for key in data:
@@ -264,19 +328,71 @@ def read_answer_sheet(questions: Sequence[Question], data: QueryDict) -> dict[in
             raise TamperedAnswers("Too many answers to one question.")
         given[question.pk] = GivenAnswer(choice_ids=choice_ids)
     unanswered = [pk for pk, answer in given.items() if answer.is_blank]
-    if unanswered:
+    if unanswered and not allow_blank:
         raise MissingAnswers(unanswered, given)
     return given
 
 
+def saved_answers(questions: Sequence[Question], attempt: Attempt | None) -> dict[int, GivenAnswer]:
+    """The attempt's saved answers (``Attempt.saved_answers``) as answers: the chosen
+    choice ids and the typed text per question. Values that no longer fit a question
+    (a choice removed since) are dropped; ``questions`` need ``ordered_choices``."""
+    saved = attempt.saved_answers if attempt is not None else {}
+    if not isinstance(saved, dict):
+        return {}
+    given: dict[int, GivenAnswer] = {}
+    for question in questions:
+        values = saved.get(str(question.pk))
+        if not isinstance(values, list) or not values:
+            continue
+        values = [value for value in values if isinstance(value, str)]
+        if not question.uses_choices:
+            text = values[0].strip()[:MAX_TEXT_ANSWER] if values else ""
+            given[question.pk] = GivenAnswer(text=CONTROL_CHARACTERS.sub("", text))
+            continue
+        valid = {str(choice.pk): choice.pk for choice in question.ordered_choices}
+        chosen = list(dict.fromkeys(valid[value] for value in values if value in valid))
+        if not question.allows_several:
+            chosen = chosen[:1]
+        given[question.pk] = GivenAnswer(choice_ids=tuple(chosen))
+    return given
+
+
 def _describe(question: Question, answer: GivenAnswer) -> tuple[str, str]:
-    """The given and the expected answer as text, kept with the record."""
+    """The given and the expected answer as text, kept with the record. A short
+    question's expected answer is its first accepted answer (the others are
+    variants the grading accepts, not what to learn)."""
     if question.type == QuestionType.SHORT:
-        return answer.text, " / ".join(question.accepted_answers)
+        return answer.text, question.accepted_answers[0] if question.accepted_answers else ""
     texts = {choice.pk: choice.text for choice in question.ordered_choices}
     given = "; ".join(texts[pk] for pk in answer.choice_ids)
     expected = "; ".join(c.text for c in question.ordered_choices if c.is_correct)
     return given, expected
+
+
+def time_is_up(attempt: Attempt, now: datetime, grace: timedelta = timedelta(0)) -> bool:
+    """Whether the attempt's deadline (plus ``grace``) has passed; never for an
+    attempt without a deadline."""
+    return attempt.deadline is not None and now > attempt.deadline + grace
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    """A timed attempt's remaining time, as the quiz page shows it."""
+
+    seconds: int
+    deadline: datetime
+
+    @property
+    def minutes(self) -> int:
+        # Rounded up: "0 minutes" only when time is up.
+        return -(-self.seconds // 60)
+
+
+def time_left(attempt: Attempt | None, now: datetime) -> TimeLeft | None:
+    if attempt is None or attempt.deadline is None:
+        return None
+    return TimeLeft(max(int((attempt.deadline - now).total_seconds()), 0), attempt.deadline)
 
 
 @transaction.atomic
@@ -284,8 +400,35 @@ def submit_attempt(learner, quiz: Quiz, attempt_id: int, data: QueryDict) -> Att
     """Grade the learner's open attempt from posted answers, exactly once.
 
     The attempt row is locked, so a double click or two racing tabs record one
-    result; a re-post of a submitted attempt raises AttemptClosed.
+    result; a re-post of a submitted attempt raises AttemptClosed. A timed attempt
+    posted after its deadline is graded with blanks counted wrong; posted after the
+    grace, with its saved answers instead of the posted ones.
     """
+    attempt = _locked_attempt(learner, quiz, attempt_id)
+    questions = questions_for(quiz, attempt)
+    now = timezone.now()
+    if time_is_up(attempt, now, DEADLINE_GRACE):
+        given = saved_answers(questions, attempt)
+    else:
+        given = read_answer_sheet(questions, data, allow_blank=time_is_up(attempt, now))
+    return _grade(learner, quiz, attempt, questions, given)
+
+
+@transaction.atomic
+def close_expired_attempt(learner, quiz: Quiz, attempt: Attempt) -> Attempt | None:
+    """Grade the open attempt with its saved answers if its time is up (the quiz page
+    was opened after the deadline); None if it is not timed or time is left.
+
+    Raises AttemptClosed (with the attempt) if another request graded it first."""
+    if not time_is_up(attempt, timezone.now()):
+        return None
+    attempt = _locked_attempt(learner, quiz, attempt.pk)
+    questions = questions_for(quiz, attempt)
+    return _grade(learner, quiz, attempt, questions, saved_answers(questions, attempt))
+
+
+def _locked_attempt(learner, quiz: Quiz, attempt_id: int) -> Attempt:
+    """The learner's open attempt of ``quiz``, locked until the transaction ends."""
     attempt = (
         Attempt.objects.select_for_update()
         .filter(pk=attempt_id, learner=learner, quiz=quiz)
@@ -299,12 +442,17 @@ def submit_attempt(learner, quiz: Quiz, attempt_id: int, data: QueryDict) -> Att
         raise TamperedAnswers(str(exc)) from exc
     if attempt.is_submitted:
         raise AttemptClosed("This attempt was already submitted; here is its result.", attempt)
+    return attempt
 
-    questions = questions_for(quiz, attempt)
-    given = read_answer_sheet(questions, data)
+
+def _grade(
+    learner, quiz: Quiz, attempt: Attempt, questions: list[Question], given: dict[int, GivenAnswer]
+) -> Attempt:
+    """Record one answer per question (a missing one is blank, and wrong), the score,
+    and the lesson or course completion a pass brings."""
     answers = []
     for position, question in enumerate(questions, start=1):
-        answer = given[question.pk]
+        answer = given.get(question.pk, GivenAnswer())
         given_text, expected_text = _describe(question, answer)
         answers.append(
             Answer(
@@ -313,7 +461,7 @@ def submit_attempt(learner, quiz: Quiz, attempt_id: int, data: QueryDict) -> Att
                 position=position,
                 choice_ids=list(answer.choice_ids),
                 text=answer.text,
-                is_correct=is_correct(question, answer),
+                is_correct=not answer.is_blank and is_correct(question, answer),
                 prompt=question.prompt,
                 given=given_text,
                 expected=expected_text,
@@ -335,6 +483,29 @@ def submit_attempt(learner, quiz: Quiz, attempt_id: int, data: QueryDict) -> Att
     return attempt
 
 
+def answers_visible(quiz: Quiz, attempt: Attempt, status: QuizStatus) -> bool:
+    """May the learner see the correct answers (and explanations) of ``attempt`` now?
+
+    The one rule, asked by every page that shows a learner answers. ``status`` is
+    the learner's standing in the current run (``quiz_status``). ``after_pass``:
+    once the learner has passed the quiz; ``after_last_attempt``: once passed or
+    once no attempt is left to take (the limit is reached, or the quiz is retired),
+    so with unlimited attempts it is after passing. An earlier run's attempt
+    (archived when the learner started the course again) belongs to a completed
+    course, so its answers are shown unless the quiz says never.
+    """
+    rule = quiz.show_answers
+    if rule == ShowAnswers.ALWAYS:
+        return True
+    if rule == ShowAnswers.NEVER:
+        return False
+    if attempt.archived_in_id is not None or status.passed:
+        return True
+    if rule == ShowAnswers.AFTER_LAST_ATTEMPT:
+        return quiz.retired_at is not None or not quiz.has_attempts_left(status.used)
+    return False
+
+
 @dataclass(frozen=True)
 class ReviewChoice:
     text: str
@@ -352,11 +523,14 @@ class ReviewItem:
     choices: list[ReviewChoice]
     explanation: str
     select_all: bool
+    expected: str  # a short question's correct answer; "" when hidden
 
 
-def review_attempt(attempt: Attempt) -> list[ReviewItem]:
-    """Each answer with the choices as shown in the attempt, marked chosen/correct,
-    the feedback of the chosen choices and the explanation. Two queries."""
+def review_attempt(attempt: Attempt, reveal: bool) -> list[ReviewItem]:
+    """Each answer with the choices as shown in the attempt, marked chosen, right or
+    wrong, with the feedback of the chosen choices. With ``reveal`` (see
+    ``answers_visible``) also the correct choices, the expected short answer and the
+    explanation; without, nothing that gives them away. Two queries."""
     answers = list(
         attempt.answers.select_related("question").prefetch_related(
             Prefetch("question__choices", queryset=Choice.objects.order_by("position", "id"))
@@ -378,13 +552,14 @@ def review_attempt(attempt: Attempt) -> list[ReviewItem]:
                     ReviewChoice(
                         text=choice.text,
                         chosen=choice.pk in chosen,
-                        correct=choice.is_correct,
+                        correct=reveal and choice.is_correct,
                         feedback=choice.feedback if choice.pk in chosen else "",
                     )
                     for choice in choices
                 ],
-                explanation=question.explanation,
+                explanation=question.explanation if reveal else "",
                 select_all=question.allows_several,
+                expected=answer.expected if reveal else "",
             )
         )
     return items

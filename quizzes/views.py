@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from courses.models import Course
 from lessons.certificates import certificates_of
@@ -19,12 +20,15 @@ from quizzes.services import (
     MissingAnswers,
     QuizLocked,
     TamperedAnswers,
+    answers_visible,
+    close_expired_attempt,
     open_attempt,
     questions_for,
     quiz_status,
     results_for,
     review_attempt,
     submit_attempt,
+    time_left,
 )
 
 
@@ -55,8 +59,14 @@ def take_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
     status = quiz_status(request.user, quiz)
     try:
         attempt = open_attempt(request.user, quiz, status.used)
+        graded = attempt and close_expired_attempt(request.user, quiz, attempt)
     except QuizLocked as exc:
         return _render_quiz(request, quiz, status, locked=str(exc))
+    except AttemptClosed as exc:  # graded by another request meanwhile
+        return redirect(exc.attempt or quiz)
+    if graded:
+        messages.info(request, "Time is up: the answers saved by the deadline were graded.")
+        return redirect(graded)
     return _render_quiz(request, quiz, status, attempt=attempt)
 
 
@@ -75,7 +85,9 @@ def _render_quiz(request, quiz, status, *, attempt=None, locked="", missing=None
             "quiz": quiz,
             "course": quiz.owning_course,
             "status": status,
+            "attempts_used": quiz.attempts_label(status.used),
             "attempt": attempt,
+            "time_left": time_left(attempt, timezone.now()),
             "questions": questions,
             "locked": locked,
             "draft_token": drafts.sign_attempt(attempt) if attempt else "",
@@ -144,6 +156,7 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     quiz = attempt.quiz
     course = quiz.owning_course
     status = quiz_status(request.user, quiz)
+    reveal = answers_visible(quiz, attempt, status)
     course_state = learner_course(request.user, course)
     lessons, final = course_state.lessons, course_state.final
     next_lesson = None
@@ -158,8 +171,11 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
             "quiz": quiz,
             "course": course,
             "status": status,
+            "attempts_used": quiz.attempts_label(status.used),
+            "attempts_left": quiz.attempts_left_label(status.used),
             "can_retry": quiz.has_attempts_left(status.used) and quiz.retired_at is None,
-            "items": review_attempt(attempt),
+            "reveal": reveal,
+            "items": review_attempt(attempt, reveal),
             "next_lesson": next_lesson,
             "final": final,
             "progress": course_state.progress,

@@ -184,6 +184,28 @@ def build_certificate():
     return Certificate.objects.get(completion__learner=certified)
 
 
+def build_search_library():
+    """1,000 more lessons (40 courses of 25) with a few paragraphs each, through
+    Lesson.save() so the search index is written as in the admin and the importer;
+    one word in a tenth of them, so a search finds 100 and shows the best 50."""
+    from tests.factories import make_course, make_lesson
+
+    paragraph = (
+        "A customer is anyone who depends on your work, inside or outside the company. "
+        "Listen first, answer the question asked, and say what happens next. "
+    )
+    for number in range(40):
+        course = make_course(lessons=0, slug=f"bench-search-{number}")
+        for position in range(1, 26):
+            special = "Escalation paths matter. " if position % 10 == 0 else ""
+            make_lesson(
+                course,
+                position,
+                title=f"Service topic {number}-{position}",
+                body_markdown=f"## Part {position}\n\n" + (special + paragraph) * 6,
+            )
+
+
 def import_people_case(admin):
     """The admin's "Import people from CSV" with 3,000 new people in 30 teams: every
     run creates them all (users, teams, memberships, trainers, owed invitations) and
@@ -232,6 +254,9 @@ def main() -> None:
         cases[f"quiz page, {size} questions"] = get(client, quiz.get_absolute_url())
         cases[f"quiz result, {size} questions"] = get(client, attempt.get_absolute_url())
     cases["My results, 11 attempts"] = get(client, reverse("quizzes:my_results"))
+    build_search_library()
+    cases["search, 1,000 lessons, 100 found"] = get(client, reverse("search") + "?q=escalation")
+    cases["search, 1,000+ lessons, all found"] = get(client, reverse("search") + "?q=customer")
     admin = Client()
     from tests.factories import make_user
 

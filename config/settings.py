@@ -310,6 +310,19 @@ CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
 # host is replaced by its alt text, so a lesson cannot embed a tracking pixel.
 # Relative image paths are always allowed.
 LESSON_IMAGE_HOSTS = env_list("DJANGO_LESSON_IMAGE_HOSTS", "")
+# Lesson media (images, PDFs, transcripts) imported from content/<course>/media/ or
+# uploaded in the admin: kept in the default storage under MEDIA_ROOT and served only
+# by courses:media, which checks that the user may see the course. MEDIA_URL is left
+# unset on purpose: no web server may publish MEDIA_ROOT as it is.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# The largest media file accepted (import and admin), before any resizing.
+LESSON_MEDIA_MAX_BYTES = int(os.environ.get("DJANGO_LESSON_MEDIA_MAX_MB", "10")) * 1024 * 1024
+# Wider images are scaled down to this width on import and upload.
+LESSON_IMAGE_MAX_WIDTH = int(os.environ.get("DJANGO_LESSON_IMAGE_MAX_WIDTH", "1600"))
+# Hosts lesson videos are embedded from (the !video[...] line, courses/markdown.py): the
+# privacy-enhanced players of YouTube and Vimeo. Fixed, not a setting: the renderer
+# knows how to build a player address for these two only. The CSP's frame-src below.
+LESSON_VIDEO_HOSTS = ["www.youtube-nocookie.com", "player.vimeo.com"]
 
 # Email (reminders). Development prints emails to the console.
 EMAIL_BACKEND = os.environ.get(
@@ -372,6 +385,8 @@ SECURE_CSP = {
     # the https hosts lessons may show images from.
     "img-src": ["'self'", "data:", *[f"https://{host}" for host in LESSON_IMAGE_HOSTS]],
     "object-src": ["'none'"],
+    # Lesson videos: the two players' hosts only (not even 'self': no page frames ours).
+    "frame-src": [f"https://{host}" for host in LESSON_VIDEO_HOSTS],
     "base-uri": ["'self'"],
     # Never inside a frame (X-Frame-Options DENY says the same to older browsers).
     "frame-ancestors": ["'none'"],

@@ -29,6 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("preview/lessons/<int:lesson_id>/", lesson_views.preview_lesson, name="preview_lesson"),
     path("preview/courses/<int:course_id>/", course_views.preview_course, name="preview_course"),
+    path("search/", lesson_views.search, name="search"),
     path("certificates/<str:code>/", lesson_views.certificate_page, name="certificate"),
     path("certificates/<str:code>/pdf/", lesson_views.certificate_download, name="certificate_pdf"),
     # Public (no login): the form alone, or the answer for one code.

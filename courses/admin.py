@@ -1,3 +1,5 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -10,7 +12,9 @@ from courses.admin_tools import (
     state_label,
     unpublish,
 )
-from courses.models import Course
+from courses.media import MediaProblem, check_media, check_size, path_problem
+from courses.models import Course, MediaFile, relink_media
+from courses.services import store_media
 from lessons.models import Lesson, LessonProgress, ProgressState
 from lessons.services import SubqueryCount
 
@@ -24,6 +28,67 @@ class LessonInline(admin.TabularInline):
     show_change_link = True
     ordering = ["position", "id"]
     can_delete = False  # lessons are retired, not deleted, from here
+
+
+class MediaFileForm(forms.ModelForm):
+    """An upload is checked as the importer checks a file of media/ (type from the
+    content, size, wide images scaled down); its path defaults to media/<its name>."""
+
+    upload = forms.FileField(
+        required=False,
+        help_text=f"PNG, JPEG, GIF, WebP, PDF or .txt, at most "
+        f"{settings.LESSON_MEDIA_MAX_BYTES / 2**20:g} MiB; wider images are scaled to "
+        f"{settings.LESSON_IMAGE_MAX_WIDTH} pixels.",
+    )
+
+    class Meta:
+        model = MediaFile
+        fields = ["upload", "path"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["path"].required = False
+        self.checked = None
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload = data.get("upload")
+        if upload is None and self.instance.pk is None:
+            raise forms.ValidationError({"upload": "Choose a file to upload."})
+        if upload is not None:
+            try:
+                check_size(upload.size)  # before reading it
+                self.checked = check_media(upload.name, upload.read())
+            except MediaProblem as problem:
+                raise forms.ValidationError({"upload": str(problem)}) from None
+        path = data.get("path") or (f"media/{upload.name}" if upload is not None else "")
+        if problem := path_problem(path):
+            raise forms.ValidationError({"path": f"{path}: {problem}"})
+        taken = MediaFile.objects.filter(course_id=self.instance.course_id, path=path)
+        if self.instance.course_id and taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                {"path": f"{path} is already a file of this course: upload on its row instead"}
+            )
+        data["path"] = path
+        return data
+
+    def save(self, commit: bool = True) -> MediaFile:
+        media = super().save(commit=False)
+        if self.checked is not None:
+            store_media(media, self.checked)  # saves
+        elif commit:
+            media.save()
+        return media
+
+
+class MediaFileInline(admin.TabularInline):
+    """Images and documents lessons show or link to as media/<name>."""
+
+    model = MediaFile
+    form = MediaFileForm
+    fields = ["path", "upload", "content_type", "size", "width", "height"]
+    readonly_fields = ["content_type", "size", "width", "height"]
+    extra = 0
 
 
 @admin.register(Course)
@@ -42,8 +107,13 @@ class CourseAdmin(KeepsLearnerRecords, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["published_at"]
     actions = [publish, unpublish]
-    inlines = [LessonInline]
+    inlines = [LessonInline, MediaFileInline]
     instead = "set it back to draft, or retire its lessons."
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if any(formset.model is MediaFile and formset.has_changed() for formset in formsets):
+            relink_media(form.instance)  # the lessons' links carry the media's versions
 
     def view_on_site(self, obj):
         return reverse("preview_course", args=[obj.pk])

@@ -23,6 +23,14 @@ fits the database:
   characters;
 * any other error while reading a file (a number too long to convert, a date
   that does not exist, a recursion limit) is reported against that file.
+
+Media: the files below ``<course>/media/`` (at most 3 folders deep) are images,
+PDFs and text files that lessons show or link to as ``media/...``. Each is read
+within ``settings.LESSON_MEDIA_MAX_BYTES`` (and all of them within
+``MAX_MEDIA_PACK_BYTES``) and checked by ``courses.media.check_media`` (type from the
+content, SVG refused, wide images scaled down). A lesson or introduction that
+shows an image without alt text, names a media file the folder does not hold, or
+has a video line that shows no video is an error at its line.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.conf import settings
 from yaml.constructor import ConstructorError
 
 from courses.content_errors import (
@@ -44,12 +53,20 @@ from courses.content_errors import (
     max_length,
     text_problem,
 )
-from courses.markdown import MAX_MARKDOWN_LENGTH
+from courses.markdown import MAX_MARKDOWN_LENGTH, media_references
+from courses.media import MEDIA_FOLDER, Media, MediaProblem, check_media, path_problem
 from courses.models import Course
 from lessons.models import Lesson
 from quizzes.content_files import QuizSource, read_quiz
 
-__all__ = ["ContentError", "ContentInvalid", "CourseSource", "LessonSource", "read_content"]
+__all__ = [
+    "ContentError",
+    "ContentInvalid",
+    "CourseSource",
+    "LessonSource",
+    "MediaSource",
+    "read_content",
+]
 
 COURSE_FILE = "course.md"
 LESSON_FILE = re.compile(r"^(?P<number>\d+)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -64,6 +81,8 @@ MAX_MINUTES = 600
 MAX_FILE_BYTES = 1024 * 1024
 MAX_PACK_BYTES = 20 * 1024 * 1024
 MAX_FILES = 5_000  # files read in one import
+MAX_MEDIA_PACK_BYTES = 500 * 1024 * 1024  # media read in one import (held in memory)
+MAX_MEDIA_DEPTH = 3  # folders inside media/
 MAX_FRONT_MATTER_CHARS = 100_000  # PyYAML parses about 100 KB a second at worst
 MAX_YAML_DEPTH = 20
 
@@ -85,6 +104,12 @@ class LessonSource:
 
 
 @dataclass(frozen=True)
+class MediaSource:
+    path: str  # relative to the course folder: media/receipt.png
+    media: Media  # checked, scaled if it was too wide
+
+
+@dataclass(frozen=True)
 class CourseSource:
     path: Path
     slug: str
@@ -94,6 +119,7 @@ class CourseSource:
     lessons: list[LessonSource] = field(default_factory=list)
     visibility: str = "open"
     final_assessment: QuizSource | None = None
+    media: list[MediaSource] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -121,39 +147,51 @@ class _Reader:
     bytes_read: int = 0
     files_read: int = 0
     over_budget: bool = False
+    media_bytes_read: int = 0
+    # The media paths of the course being read (media/...), for its lessons' links.
+    media_paths: set[str] = field(default_factory=set)
 
-    def read(self, path: Path) -> bytes | None:
+    def read(self, path: Path, limit: int = MAX_FILE_BYTES) -> bytes | None:
         """The file's bytes, or None with the reason recorded as an error."""
         if self.over_budget:
             return None  # already reported once
         try:
-            data = self._read(path)
+            data = self._read(path, limit)
         except _Refused as refused:
             self.errors.append(ContentError(path, f"cannot read the file: {refused}"))
             return None
         except OSError as exc:
             self.errors.append(ContentError(path, f"cannot read the file: {exc.strerror or exc}"))
             return None
-        self.bytes_read += len(data)
+        if limit == MAX_FILE_BYTES:
+            self.bytes_read += len(data)
+        else:
+            self.media_bytes_read += len(data)
         self.files_read += 1
         if self.bytes_read > MAX_PACK_BYTES or self.files_read > MAX_FILES:
-            self.over_budget = True
-            self.errors.append(
-                ContentError(
-                    path,
-                    f"the content folder holds more than {MAX_PACK_BYTES / 2**20:g} MiB or "
-                    f"more than {MAX_FILES:,} files; import it in parts",
-                )
+            return self._over_budget(
+                path,
+                f"the content folder holds more than {MAX_PACK_BYTES / 2**20:g} MiB or "
+                f"more than {MAX_FILES:,} files; import it in parts",
             )
-            return None
+        if self.media_bytes_read > MAX_MEDIA_PACK_BYTES:
+            return self._over_budget(
+                path,
+                f"the content folder holds more than {MAX_MEDIA_PACK_BYTES / 2**20:g} MiB "
+                "of media; import it in parts",
+            )
         return data
 
-    def _read(self, path: Path) -> bytes:
+    def _over_budget(self, path: Path, message: str) -> None:
+        self.over_budget = True
+        self.errors.append(ContentError(path, message))
+
+    def _read(self, path: Path, limit: int) -> bytes:
         target = self.resolve(path)
         info = os.stat(target, follow_symlinks=False)
         _require_regular(info)
-        if info.st_size > MAX_FILE_BYTES:
-            raise _Refused(_too_large())
+        if info.st_size > limit:
+            raise _Refused(_too_large(limit))
         # Not following links, never blocking (a pipe swapped in after the checks
         # above opens at once), and checked again on what was opened.
         flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -161,15 +199,15 @@ class _Reader:
         try:
             _require_regular(os.fstat(descriptor))
             chunks = []
-            left = MAX_FILE_BYTES + 1  # one byte more tells a file that is too long
+            left = limit + 1  # one byte more tells a file that is too long
             while left > 0 and (chunk := os.read(descriptor, min(left, 1 << 16))):
                 chunks.append(chunk)
                 left -= len(chunk)
         finally:
             os.close(descriptor)
         data = b"".join(chunks)
-        if len(data) > MAX_FILE_BYTES:
-            raise _Refused(_too_large())
+        if len(data) > limit:
+            raise _Refused(_too_large(limit))
         return data
 
     def resolve(self, path: Path) -> Path:
@@ -213,8 +251,8 @@ def _require_regular(info: os.stat_result) -> None:
     raise _Refused(f"it is {kind}, not a regular file")
 
 
-def _too_large() -> str:
-    return f"it is larger than {MAX_FILE_BYTES / 2**20:g} MiB"
+def _too_large(limit: int) -> str:
+    return f"it is larger than {limit / 2**20:g} MiB (the limit)"
 
 
 def read_content(root: Path) -> list[CourseSource]:
@@ -278,6 +316,7 @@ def _read_course(folder: Path, reader: _Reader) -> CourseSource | None:
         errors.append(ContentError(folder, f"missing {COURSE_FILE}"))
         return None
 
+    media = _read_media(folder, reader)
     course = _guarded(course_path, errors, lambda: _read_course_file(course_path, reader))
     lessons = _read_lessons(folder, reader)
     if reader.over_budget:
@@ -298,7 +337,82 @@ def _read_course(folder: Path, reader: _Reader) -> CourseSource | None:
         lessons=lessons,
         final_assessment=final_assessment,
         visibility=visibility,
+        media=media,
     )
+
+
+def _read_media(folder: Path, reader: _Reader) -> list[MediaSource]:
+    """The checked files below ``folder/media``; every path found (good or bad) is
+    remembered in ``reader.media_paths``, so a lesson naming a bad file is not also
+    told that it is missing."""
+    reader.media_paths = set()
+    top = folder / MEDIA_FOLDER
+    if not os.path.lexists(top):
+        return []
+    if not top.is_dir():
+        reader.errors.append(ContentError(top, "media must be a folder"))
+        return []
+    media: list[MediaSource] = []
+    pending = [(top, 0)]
+    while pending and not reader.over_budget:
+        current, depth = pending.pop()
+        if not reader.is_folder(current):  # a link out of the content folder: said
+            continue
+        for path in sorted(current.iterdir()):
+            if path.name.startswith("."):
+                continue  # .DS_Store and the like
+            relative = path.relative_to(folder).as_posix()
+            if path.is_dir():  # or a link to one: is_folder refuses it if it leads out
+                if not reader.is_folder(path):
+                    continue
+                if depth + 1 > MAX_MEDIA_DEPTH:
+                    reader.errors.append(
+                        ContentError(
+                            path, f"media/ may hold folders {MAX_MEDIA_DEPTH} deep at most"
+                        )
+                    )
+                else:
+                    pending.append((path, depth + 1))
+                continue
+            reader.media_paths.add(relative)
+            if problem := path_problem(relative):
+                reader.errors.append(ContentError(path, problem))
+                continue
+            item = _guarded(path, reader.errors, lambda p=path, r=relative: _read_one(p, r, reader))
+            if item is not None:
+                media.append(item)
+    return sorted(media, key=lambda item: item.path)
+
+
+def _read_one(path: Path, relative: str, reader: _Reader) -> MediaSource | None:
+    data = reader.read(path, limit=settings.LESSON_MEDIA_MAX_BYTES)
+    if data is None:
+        return None
+    try:
+        return MediaSource(relative, check_media(path.name, data))
+    except MediaProblem as problem:
+        reader.errors.append(ContentError(path, str(problem)))
+        return None
+
+
+def _check_media_references(path: Path, document: _Document, reader: _Reader) -> None:
+    """Images have alt text, video lines show a video, and every media/... file named
+    is in the course's media folder: each problem at its line of the file."""
+    references, problems = media_references(document.body)
+    first = document.body_line - 1
+    for problem in problems:
+        reader.errors.append(ContentError(path, problem.message, first + problem.line))
+    for reference in references:
+        target = reference.target.split("#")[0].split("?")[0]
+        if target not in reader.media_paths:
+            reader.errors.append(
+                ContentError(
+                    path,
+                    f"{target} is not in the course's media folder "
+                    f"(add the file as {path.parent.name}/{target})",
+                    first + reference.line,
+                )
+            )
 
 
 def _read_course_file(path: Path, reader: _Reader) -> tuple | None:
@@ -312,6 +426,7 @@ def _read_course_file(path: Path, reader: _Reader) -> tuple | None:
         path, document, "description", max_length(Course, "description"), errors
     )
     _check_body(path, document, errors)
+    _check_media_references(path, document, reader)
     final_assessment = _quiz(path, document, errors)
     visibility = document.front_matter.get("visibility", "open")
     if not isinstance(visibility, str) or visibility not in VISIBILITIES:
@@ -383,6 +498,7 @@ def _read_lesson(path: Path, number: int, slug: str, reader: _Reader) -> LessonS
     title = _required_text(path, document, "title", max_length(Lesson, "title"), errors)
     minutes = _optional_minutes(path, document, errors)
     _check_body(path, document, errors)
+    _check_media_references(path, document, reader)
     quiz = _quiz(path, document, errors)
     if title is None:
         return None

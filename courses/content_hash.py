@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 from courses.content_files import CourseSource, LessonSource
-from courses.models import Course
+from courses.models import Course, MediaFile
 from lessons.models import Lesson
 from quizzes.content_files import ChoiceSource, QuestionSource, QuizSource
 from quizzes.models import Question, QuestionType, Quiz
@@ -90,16 +90,22 @@ def _values(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def course_hash(course: Course | CourseSource) -> str:
-    """Title, description, introduction, visibility and the order of the lessons."""
+    """Title, description, introduction, visibility, the order of the lessons and the
+    media files (path and hash of the stored bytes: the files' media are checked and
+    scaled as on import before they are hashed, so both sides hash the same bytes)."""
     if isinstance(course, CourseSource):
         fields = course_fields(course)
         lessons = [lesson.slug for lesson in course.lessons]
+        media = sorted([item.path, item.media.hash] for item in course.media)
     else:
         fields = _values(course, COURSE_FIELDS)
         # What an export would write: published lessons, in order.
         published = course.lessons.published().order_by("position", "id")
         lessons = list(published.values_list("slug", flat=True))
-    return _digest({**fields, "lessons": lessons})
+        rows = MediaFile.objects.filter(course=course).values_list("path", "content_hash")
+        media = sorted(list(row) for row in rows)  # in Python: collations differ
+    # Only when there are media: hashes recorded before media existed stay valid.
+    return _digest({**fields, "lessons": lessons, **({"media": media} if media else {})})
 
 
 def lesson_hash(lesson: Lesson | LessonSource | None) -> str:

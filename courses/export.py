@@ -9,12 +9,14 @@ files hold published content, and importing a file publishes it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from courses.models import Course, Visibility
+from courses.media import MEDIA_FOLDER, path_problem
+from courses.models import Course, MediaFile, Visibility
 from quizzes.models import Question, QuestionType, Quiz, ShowAnswers
 
 
@@ -117,4 +119,28 @@ def export_course(course: Course, root: Path) -> list[Path]:
     for stale in folder.glob("*.md"):
         if stale.name not in keep:
             stale.unlink()
+    written += _export_media(course, folder)
+    return written
+
+
+def _export_media(course: Course, folder: Path) -> list[Path]:
+    """The course's media as stored (wide images already scaled) under folder/media/,
+    and nothing else there: a file left from an earlier export would be imported."""
+    written = []
+    for media in MediaFile.objects.filter(course=course).order_by("path"):
+        if path_problem(media.path):
+            continue  # cannot be imported back; the admin refuses such paths anyway
+        path = folder / media.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with media.file.open("rb") as stored:
+            data = stored.read()
+        if path.is_symlink() or not path.is_file() or path.read_bytes() != data:
+            path.unlink(missing_ok=True)
+            path.write_bytes(data)
+        written.append(path)
+    keep = set(written)
+    for parent, _folders, files in os.walk(folder / MEDIA_FOLDER):  # links not followed
+        for name in files:
+            if (stale := Path(parent) / name) not in keep:
+                stale.unlink()
     return written

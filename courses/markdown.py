@@ -34,13 +34,28 @@ Content safety: an image is shown only from a relative path or over https from a
 host in ``settings.LESSON_IMAGE_HOSTS`` (otherwise its alt text is), and heading ids carry
 the prefix ``s-`` (in-page ``#anchor`` links get it too), so a heading never takes
 an id of the page around it such as ``main``.
+
+Videos: a line of its own ``!video[Title](https://www.youtube.com/watch?v=ID)``, with
+an optional ``"transcript: media/transcript.txt"`` after the address, becomes a
+player from ``settings.LESSON_VIDEO_HOSTS`` (YouTube's www.youtube-nocookie.com,
+Vimeo's player.vimeo.com). The iframe is never written by the author nor passed
+through nh3 (which removes every iframe, hand-written or not): the line is replaced
+by a marker holding a secret made for this rendering, and after nh3 the marker is
+replaced by an iframe this module builds from the video's id alone (and the title,
+escaped). Any other address, and a line that is not exactly that, shows as typed.
+
+Media: ``link_media`` points ``media/...`` image sources and links of the rendered
+HTML at where the course's media are served (the renderer itself knows no course).
 """
 
 from __future__ import annotations
 
 import html
 import re
+import secrets
 import xml.etree.ElementTree as etree
+from collections.abc import Mapping
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -161,11 +176,13 @@ _REFERENCE_START = re.compile(r"[ ]{0,3}\[[^\[\]]*\]:")  # where ReferenceProces
 
 
 def render_markdown(text: str) -> str:
-    """Render lesson Markdown (tables, fenced code, heading anchors) and sanitise it.
+    """Render lesson Markdown (tables, fenced code, heading anchors, video lines) and
+    sanitise it.
 
     Scripts, event handlers, ``javascript:`` links and iframes are removed by nh3,
-    whatever the Markdown contains. Never raises on any text, and takes time in
-    proportion to its length.
+    whatever the Markdown contains; the only iframes are the video players this
+    module writes after nh3. Never raises on any text, and takes time in proportion
+    to its length.
     """
     text = _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
     try:
@@ -178,7 +195,7 @@ def render_markdown(text: str) -> str:
             for paragraph in re.split(r"\n\s*\n", text)
             if paragraph.strip()
         )
-    return nh3.clean(
+    clean = nh3.clean(
         _rebuild(body),
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
@@ -187,16 +204,28 @@ def render_markdown(text: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+    videos = getattr(body, "videos", None)
+    return videos.put_back(clean) if videos else clean
+
+
+class _Html(str):
+    """HTML from Python-Markdown, with the videos its markers stand for."""
+
+    videos: _Videos
 
 
 def _to_html(text: str) -> str:
+    videos = _Videos()
     extensions = [
         *_EXTENSIONS,
         _TocExtension(permalink=False, slugify=_heading_id),
         _BoundedWork(),
+        videos,
     ]
     html_text = markdown.markdown(text, extensions=extensions, output_format="html")
-    return html_text.replace(_LT, "&lt;")
+    result = _Html(html_text.replace(_LT, "&lt;"))
+    result.videos = videos
+    return result
 
 
 def _heading_id(value: str, separator: str) -> str:
@@ -354,8 +383,7 @@ class _Extractor(HTMLExtractor):
         start = self.line_offset + self.offset + len(text)
         paragraph_end = self._search("\n\n", _INNER_BLANK_LINE, start)[0]
         return any(
-            self._search(tag, _end_tag(tag), start)[1] <= paragraph_end
-            for tag in self.inline_stack
+            self._search(tag, _end_tag(tag), start)[1] <= paragraph_end for tag in self.inline_stack
         )
 
     def _search(self, key: str, pattern: re.Pattern[str], start: int) -> tuple[int, int]:
@@ -714,3 +742,262 @@ def _prefixed(name: str) -> str:
     if not name or name.startswith(HEADING_ID_PREFIX):
         return name
     return HEADING_ID_PREFIX + name
+
+
+# --- Videos ------------------------------------------------------------------------
+
+# A video line: "!video[Title](address)" or "!video[Title](address "transcript: path")".
+VIDEO_LINE = re.compile(
+    r' {0,3}!video\[(?P<title>[^\[\]\n]{1,200})\]\((?P<url>[^\s()"]{1,500})'
+    r'(?:[ ]+"(?P<extra>[^"\n]{0,600})")?\)[ \t]*'
+)
+VIDEO_START = re.compile(r" {0,3}!video\[")
+_TRANSCRIPT = re.compile(r"transcript:[ ]*(?P<target>\S{1,500})")
+_YOUTUBE_ID = r"(?P<id>[A-Za-z0-9_-]{11})"
+_VIMEO_KEY = re.compile(r"[?&]h=(?P<key>[0-9a-f]{1,20})(?:&|#|$)")
+# Addresses people copy from the sites, and the players' own addresses.
+_VIDEO_ADDRESSES = [
+    (
+        re.compile(
+            r"https://(?:www\.|m\.)?youtube\.com/watch\?(?:[^#]*&)?v="
+            + _YOUTUBE_ID
+            + r"(?:[&#].*)?"
+        ),
+        "https://www.youtube-nocookie.com/embed/{id}",
+    ),
+    (
+        re.compile(
+            r"https://(?:youtu\.be|(?:www\.)?youtube(?:-nocookie)?\.com/(?:embed|shorts))/"
+            + _YOUTUBE_ID
+            + r"(?:[?#].*)?"
+        ),
+        "https://www.youtube-nocookie.com/embed/{id}",
+    ),
+    (
+        re.compile(
+            r"https://(?:www\.|player\.)?vimeo\.com/(?:video/)?(?P<id>[0-9]{1,12})"
+            r"(?:/(?P<key>[0-9a-f]{1,20}))?(?:[?#].*)?"
+        ),
+        "https://player.vimeo.com/video/{id}",
+    ),
+]
+VIDEO_SANDBOX = "allow-scripts allow-same-origin allow-presentation"
+VIDEO_ALLOW = "fullscreen; picture-in-picture; encrypted-media"
+
+
+@dataclass(frozen=True)
+class Video:
+    title: str
+    player: str  # the iframe's src, built here
+    transcript: str | None  # media/... or an https address
+
+
+def player_address(url: str) -> str | None:
+    """The privacy-enhanced player's address for a YouTube or Vimeo address, or None
+    for any other address (or host not in LESSON_VIDEO_HOSTS)."""
+    for pattern, template in _VIDEO_ADDRESSES:
+        match = pattern.fullmatch(url)
+        if match is None:
+            continue
+        player = template.format(id=match["id"])
+        if "vimeo" in player:  # an unlisted Vimeo video's key: /ID/KEY or ?h=KEY
+            query = _VIMEO_KEY.search(url)
+            key = match["key"] or (query["key"] if query else None)
+            if key:
+                player += f"?h={key}"
+        host = urlsplit(player).hostname
+        return player if host in settings.LESSON_VIDEO_HOSTS else None
+    return None
+
+
+def parse_video(line: str) -> Video | str:
+    """The video a ``!video[...]`` line shows, or why it shows none."""
+    match = VIDEO_LINE.fullmatch(line)
+    if match is None:
+        return (
+            'write a video as !video[Title](https://www.youtube.com/watch?v=ID "transcript: '
+            'media/transcript.txt") on a line of its own (the transcript is optional)'
+        )
+    title = " ".join(match["title"].split())
+    if not title:
+        return "the video needs a title between the brackets (it names the player)"
+    player = player_address(match["url"])
+    if player is None:
+        return (
+            "videos may come from YouTube or Vimeo only (shown through "
+            + " and ".join(settings.LESSON_VIDEO_HOSTS)
+            + "); give the video's address on youtube.com, youtu.be or vimeo.com"
+        )
+    transcript = None
+    if match["extra"] is not None:
+        extra = _TRANSCRIPT.fullmatch(match["extra"].strip())
+        if extra is None or not _link_allowed(extra["target"]):
+            return 'after the address, give "transcript: media/<file>" or "transcript: https://..."'
+        transcript = extra["target"]
+    return Video(title, player, transcript)
+
+
+def _link_allowed(target: str) -> bool:
+    return target.startswith("media/") or target.startswith("https://")
+
+
+class _Videos(Extension):
+    """Video lines become markers; put_back turns the markers into players."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secret = secrets.token_hex(16)  # the text cannot hold what it never saw
+        self.found: list[Video] = []
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # After fenced code is stashed (a video line in a code block stays code).
+        md.preprocessors.register(_VideoLines(md, self), "video_lines", 21)
+
+    def marker(self, index: int) -> str:
+        return f"video{self.secret}n{index}x"
+
+    def put_back(self, clean: str) -> str:
+        """``clean`` with each marker (alone in its paragraph, or elsewhere if Markdown
+        put it in a list item) replaced by its player."""
+        if not self.found:
+            return clean
+        secret = re.escape(self.secret)
+        marker = re.compile(rf"<p>video{secret}n(\d+)x</p>|video{secret}n(\d+)x")
+        return marker.sub(lambda match: self._player(int(match[1] or match[2])), clean)
+
+    def _player(self, index: int) -> str:
+        return _player_html(self.found[index]) if index < len(self.found) else ""
+
+
+class _VideoLines(Preprocessor):
+    def __init__(self, md: markdown.Markdown, videos: _Videos):
+        super().__init__(md)
+        self.videos = videos
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        for line in lines:
+            if not VIDEO_START.match(line):
+                out.append(line)
+                continue
+            # A "<" with no ">" after it was set aside as _LT (_DefuseUnclosedTags).
+            video = parse_video(line.replace(_LT, "<"))
+            if isinstance(video, str):
+                out.append(line)  # shown as typed: the importer names the problem
+                continue
+            out += ["", self.videos.marker(len(self.videos.found)), ""]
+            self.videos.found.append(video)
+        return out
+
+
+def _player_html(video: Video) -> str:
+    title = html.escape(video.title, quote=True)
+    player = (
+        f'<div class="ratio ratio-16x9 lesson-video">'
+        f'<iframe src="{html.escape(video.player, quote=True)}" title="{title}" '
+        f'loading="lazy" sandbox="{VIDEO_SANDBOX}" allow="{VIDEO_ALLOW}" allowfullscreen '
+        f'referrerpolicy="strict-origin-when-cross-origin"></iframe></div>'
+    )
+    if video.transcript:
+        href = html.escape(video.transcript, quote=True)
+        rel = ' rel="noopener noreferrer"' if video.transcript.startswith("https://") else ""
+        player += (
+            f'<p class="lesson-video-transcript"><a href="{href}"{rel}>'
+            f"Transcript of the video “{html.escape(video.title, quote=False)}”</a></p>"
+        )
+    return player
+
+
+# --- References to media, for the importer -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Reference:
+    line: int  # in the text, from 1
+    target: str  # the address as written: media/..., https://...
+    image: bool = False
+
+
+@dataclass(frozen=True)
+class ReferenceProblem:
+    line: int
+    message: str
+
+
+_FENCE = re.compile(r" {0,3}(?:```|~~~)")
+_CODE_SPAN = re.compile(r"`+[^`\n]*`+")
+_IMAGE = re.compile(r"!\[(?P<alt>[^\[\]\n]*)\](?:\(\s*<?(?P<target>[^\s<>()]*)|\[)")
+_LINK_TARGET = re.compile(r"\]\(\s*<?(?P<target>media/[^\s<>()\"]*)")
+_DEFINITION = re.compile(r" {0,3}\[[^\]\n]+\]:\s*<?(?P<target>media/[^\s<>\"]*)")
+
+
+def media_references(text: str) -> tuple[list[Reference], list[ReferenceProblem]]:
+    """The media/... files ``text`` links to or shows, with their lines, and its
+    problems: images without alt text, video lines that show no video. Lines in
+    fenced code and code spans are not read (they show as typed)."""
+    references: list[Reference] = []
+    problems: list[ReferenceProblem] = []
+    in_fence = False
+    for number, line in enumerate(text.split("\n"), start=1):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        if VIDEO_START.match(line):
+            video = parse_video(line)
+            if isinstance(video, str):
+                problems.append(ReferenceProblem(number, video))
+            elif video.transcript and video.transcript.startswith("media/"):
+                references.append(Reference(number, video.transcript))
+            continue
+        line = _CODE_SPAN.sub("", line)
+        for match in _IMAGE.finditer(line):
+            if not match["alt"].strip():
+                shown = match["target"] or "an image"
+                problems.append(
+                    ReferenceProblem(
+                        number,
+                        f"the image {shown} has no alt text: write what it shows between "
+                        "the brackets, ![A till receipt](media/receipt.png)",
+                    )
+                )
+            if (match["target"] or "").startswith("media/"):
+                references.append(Reference(number, match["target"], image=True))
+        for match in _LINK_TARGET.finditer(line):
+            start = match.start()
+            if not _closes_image(line, start):
+                references.append(Reference(number, match["target"]))
+        if match := _DEFINITION.match(line):
+            references.append(Reference(number, match["target"]))
+    return references, problems
+
+
+def _closes_image(line: str, bracket: int) -> bool:
+    """Whether the "](" at ``bracket`` closes an image's alt text (counted above)."""
+    opening = line.rfind("[", 0, bracket)
+    return opening > 0 and line[opening - 1] == "!"
+
+
+# --- Media links in the rendered HTML ---------------------------------------------
+
+# A tag as nh3 writes it: attribute values in double quotes, with any " in them
+# escaped, so ' src="' inside a tag always starts an attribute (text, where quotes
+# are not escaped, never holds a raw "<").
+_MEDIA_TAG = re.compile(r'<(?:img|a)(?:\s+[a-z-]+="[^"]*")*\s*/?>')
+_MEDIA_ATTRIBUTE = re.compile(r'(?P<name>\s(?:src|href))="(?P<path>media/[^"?#]*)"')
+
+
+def link_media(clean: str, urls: Mapping[str, str]) -> str:
+    """``clean`` (rendered HTML) with ``src``/``href`` values ``media/<name>`` that are in
+    ``urls`` replaced by their served address; others are left as they are."""
+    if "media/" not in clean or not urls:
+        return clean
+
+    def attribute(match: re.Match[str]) -> str:
+        url = urls.get(html.unescape(match["path"]))
+        if url is None:
+            return match.group()
+        return f'{match["name"]}="{html.escape(url, quote=True)}"'
+
+    return _MEDIA_TAG.sub(lambda tag: _MEDIA_ATTRIBUTE.sub(attribute, tag.group()), clean)

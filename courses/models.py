@@ -1,8 +1,13 @@
+from pathlib import PurePosixPath
+
 from django.apps import apps
-from django.db import models
+from django.core.files.storage import default_storage
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 
-from courses.markdown import render_markdown
+from courses.markdown import link_media, render_markdown
 
 
 class Visibility(models.TextChoices):
@@ -70,7 +75,8 @@ class Course(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         # Rendered once here, so pages never run Markdown per request.
-        self.introduction_html = render_markdown(self.introduction_markdown)
+        html = render_markdown(self.introduction_markdown)
+        self.introduction_html = link_media(html, self.media_urls() if self.pk else {})
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -87,3 +93,81 @@ class Course(models.Model):
                 models.Q(quiz__course=self) | models.Q(quiz__lesson__course=self)
             ).exists()
         )
+
+    def media_urls(self) -> dict[str, str]:
+        """Where each of the course's media files is served, by its path (media/...)."""
+        return {media.path: media.url for media in MediaFile.objects.filter(course=self)}
+
+
+def _stored_name(media: "MediaFile", name: str) -> str:
+    # By course and content: a changed file gets a new name, so a cached copy of the
+    # old one is never taken for it; the original name is kept for people.
+    return f"course-media/{media.course_id}/{media.content_hash[:16]}-{PurePosixPath(name).name}"
+
+
+class MediaFile(models.Model):
+    """An image or document of a course, referenced from its Markdown as media/...;
+    checked by courses.media.check_media before it is stored, and served by
+    courses:media to those who may see the course."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="media_files")
+    path = models.CharField(
+        max_length=200,
+        help_text="Its path in the course folder, as lessons write it: media/receipt.png.",
+    )
+    file = models.FileField(upload_to=_stored_name, max_length=300)
+    content_type = models.CharField(max_length=100, editable=False)
+    size = models.PositiveIntegerField(editable=False)
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    content_hash = models.CharField(
+        max_length=64, editable=False, help_text="SHA-256 of the file as stored."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["course", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "path"], name="unique_media_path_per_course")
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    @property
+    def url(self) -> str:
+        """The served address, versioned by content so browsers may cache it for good."""
+        name = self.path.removeprefix("media/")
+        address = reverse("courses:media", args=[self.course.slug, name])
+        return f"{address}?v={self.version}"
+
+    @property
+    def version(self) -> str:
+        return self.content_hash[:16]
+
+
+def relink_media(course: Course) -> None:
+    """Render the introduction and the lessons that name media again, so their links
+    carry the media's current versions (after media were added, changed or removed)."""
+    course.save(update_fields=["introduction_html"])
+    Lesson = apps.get_model("lessons", "Lesson")
+    for lesson in Lesson.objects.filter(course=course, body_markdown__contains="media/"):
+        lesson.course = course
+        lesson.save(update_fields=["body_html"])
+
+
+@receiver(post_delete, sender=MediaFile)
+def _delete_stored_file(sender, instance: MediaFile, **kwargs) -> None:
+    name = instance.file.name
+    if name:
+        transaction.on_commit(lambda: delete_unused_file(name))
+
+
+def delete_unused_file(name: str) -> None:
+    """Remove a stored file no media row uses any more (after the change committed)."""
+    if not MediaFile.objects.filter(file=name).exists():
+        default_storage.delete(name)

@@ -19,6 +19,7 @@ CONTENT_EDITOR_PERMISSIONS = [
     (app, f"{action}_{model}")
     for app, model in [
         ("courses", "course"),
+        ("courses", "mediafile"),  # issue 12: images and files of lessons
         ("lessons", "lesson"),
         ("quizzes", "quiz"),
         ("quizzes", "question"),

@@ -10,16 +10,17 @@ changed on both sides is a conflict that stops the import before it writes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from courses.content_files import CourseSource, read_content
+from courses.content_files import CourseSource, MediaSource, read_content
 from courses.content_hash import (
     ABSENT,
     choice_fields,
@@ -31,7 +32,8 @@ from courses.content_hash import (
     quiz_fields,
     quiz_hash,
 )
-from courses.models import Course
+from courses.media import Media
+from courses.models import Course, MediaFile, delete_unused_file, relink_media
 from lessons.models import Lesson
 from lessons.services import record_due_completions
 from quizzes.content_files import ChoiceSource, QuizSource
@@ -54,6 +56,7 @@ class CourseImportReport:
     unchanged: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
     quiz_changes: list[str] = field(default_factory=list)
+    media_changes: list[str] = field(default_factory=list)  # "media/x.png added", ...
     # Admin edits kept or overwritten, items only in the admin: one line each.
     notes: list[str] = field(default_factory=list)
 
@@ -66,6 +69,7 @@ class CourseImportReport:
             or self.updated
             or self.retired
             or self.quiz_changes
+            or self.media_changes
         )
 
     def summary(self) -> str:
@@ -80,6 +84,7 @@ class CourseImportReport:
             f"{len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.retired)} retired; quizzes: "
             + (f"{len(self.quiz_changes)} changes" if self.quiz_changes else "unchanged")
+            + (f"; media: {len(self.media_changes)} changes" if self.media_changes else "")
         )
 
 
@@ -249,6 +254,9 @@ def _write_course(plan: _Plan) -> CourseImportReport:
         report.course_created = True
     else:
         report.course_updated = _save(course, plan.course, course_fields(source))
+    # Media belong to the course: written when the course is, kept with its admin edit.
+    if plan.course.action == TAKE:
+        report.media_changes = _sync_media(course, source.media)
 
     report.quiz_changes += _sync_quiz(
         source.final_assessment, "final assessment", plan.quizzes["final assessment"], course=course
@@ -286,6 +294,8 @@ def _write_course(plan: _Plan) -> CourseImportReport:
         lesson.retired_at = now
         lesson.save(update_fields=["retired_at", "updated_at"])
         report.retired.append(lesson.slug)
+    if report.media_changes:
+        relink_media(course)  # lessons not rewritten above still name the old versions
     # A lesson retired or a final removed can leave learners with everything done.
     recorded = record_due_completions(course)
     if recorded:
@@ -294,6 +304,42 @@ def _write_course(plan: _Plan) -> CourseImportReport:
             " that the changes made due"
         )
     return report
+
+
+def _sync_media(course: Course, sources: list[MediaSource]) -> list[str]:
+    """Make the course's media those of the files: a file whose bytes are unchanged is
+    not written again; one gone from the files is deleted. Stored files replaced or
+    deleted are removed once the import has committed (a rolled back import may leave
+    a new stored file behind, never lose an old one)."""
+    existing = {media.path: media for media in MediaFile.objects.filter(course=course)}
+    changes = []
+    for source in sources:
+        media = existing.pop(source.path, None)
+        if media is not None and media.content_hash == source.media.hash:
+            continue
+        if media is None:
+            media = MediaFile(course=course, path=source.path)
+            changes.append(f"{source.path} added")
+        else:
+            changes.append(f"{source.path} replaced")
+        store_media(media, source.media)
+    for media in existing.values():
+        media.delete()
+        changes.append(f"{media.path} removed")
+    return changes
+
+
+def store_media(media: MediaFile, checked: Media) -> None:
+    """Write ``checked`` (from courses.media.check_media) as the file of ``media`` and save it."""
+    old_name = media.file.name if media.pk else ""
+    media.content_type = checked.content_type
+    media.size = len(checked.data)
+    media.width, media.height = checked.width, checked.height
+    media.content_hash = checked.hash
+    media.file.save(PurePosixPath(media.path).name, ContentFile(checked.data), save=False)
+    media.save()
+    if old_name and old_name != media.file.name:
+        transaction.on_commit(lambda: delete_unused_file(old_name))
 
 
 def _save(row: Any, item: _Item, fields: dict, placement: dict | None = None) -> bool:

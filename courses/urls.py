@@ -12,4 +12,5 @@ urlpatterns = [
     path("courses/<slug:course_slug>/continue/", views.continue_course, name="continue"),
     path("courses/<slug:course_slug>/complete/", views.course_complete, name="complete"),
     path("courses/<slug:course_slug>/start-again/", views.start_again, name="start_again"),
+    path("courses/<slug:course_slug>/media/<path:name>", views.media_file, name="media"),
 ]

@@ -1,17 +1,20 @@
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
-from courses.models import Course, Visibility
+from courses.models import Course, MediaFile, Visibility
 from courses.roles import may_preview_content
 from lessons.http import post_only
 from lessons.models import Lesson, ProgressState
 from lessons.services import (
     as_new_learner,
+    courses_with_next_step,
     courses_with_progress,
     learner_course,
     lesson_to_continue,
+    next_steps_among,
     progress_from_lessons,
     record_course_completion,
 )
@@ -27,18 +30,27 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def my_learning(request: HttpRequest) -> HttpResponse:
-    """Assignments first (soonest due first), then other courses in progress."""
+    """Assignments first (soonest due first), then other courses in progress; each
+    with its next lesson and the time left."""
     assigned = assigned_courses(request.user)
-    others = courses_with_progress(
-        request.user,
-        Course.objects.visible_to(request.user).exclude(pk__in=[a.course.pk for a in assigned]),
-    )
+    # One query for every visible course, assigned ones included: their next steps
+    # come from it too, so the page costs what it did before next steps were shown.
+    rows = courses_with_next_step(request.user, Course.objects.visible_to(request.user))
+    steps = {course.pk: step for course, _progress, step in rows}
+    # An assignment of chosen lessons: the next of those, and their time left.
+    chosen = [lesson_id for item in assigned if item.lesson_ids for lesson_id in item.lesson_ids]
+    steps.update(next_steps_among(request.user, chosen) if chosen else {})
+    assigned_ids = {item.course.pk for item in assigned}
     return render(
         request,
         "courses/my_learning.html",
         {
-            "assigned": assigned,
-            "in_progress": [(course, progress) for course, progress in others if progress.started],
+            "assigned": [(item, steps.get(item.course.pk)) for item in assigned],
+            "in_progress": [
+                (course, progress, step)
+                for course, progress, step in rows
+                if progress.started and course.pk not in assigned_ids
+            ],
         },
     )
 
@@ -164,3 +176,42 @@ def preview_course(request: HttpRequest, course_id: int) -> HttpResponse:
             "current_number": 1,
         },
     )
+
+
+@require_safe
+def media_file(request: HttpRequest, course_slug: str, name: str) -> HttpResponse:
+    """An image or document of a course, to those who may see the course (content
+    staff: any course, as in their previews). Anything else is a 404."""
+    if may_preview_content(request.user):
+        courses = Course.objects.all()
+    else:
+        courses = Course.objects.visible_to(request.user)
+    media = get_object_or_404(
+        MediaFile.objects.filter(course__in=courses.values("pk")),
+        course__slug=course_slug,
+        path=f"media/{name}",
+    )
+    try:
+        stored = media.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    return _media_response(media, stored, current=request.GET.get("v") == media.version)
+
+
+def _media_response(media: MediaFile, stored, current: bool) -> FileResponse:
+    # Images are shown; anything else is downloaded, never rendered as a page of ours.
+    response = FileResponse(
+        stored,
+        content_type=media.content_type,
+        as_attachment=not media.is_image,
+        filename=media.path.rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    # The address names the content (?v=): kept for good in this browser only (it is
+    # not public); an old or missing version is asked for again each time.
+    response["Cache-Control"] = (
+        "private, max-age=31536000, immutable" if current else "private, no-cache"
+    )
+    return response

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class LessonsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "lessons"
+
+    def ready(self) -> None:
+        from lessons import signals  # noqa: F401 - connects the search index's receivers

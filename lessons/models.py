@@ -7,7 +7,7 @@ from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from courses.markdown import MAX_MARKDOWN_LENGTH, render_markdown
+from courses.markdown import MAX_MARKDOWN_LENGTH, link_media, render_markdown
 
 
 class ProgressState(models.TextChoices):
@@ -92,7 +92,12 @@ class Lesson(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        self.body_html = render_markdown(self.body_markdown)
+        # Rendered once here; media/... references point where the course's media
+        # are served, with their current versions (courses.markdown.link_media).
+        html = render_markdown(self.body_markdown)
+        if "media/" in html:
+            html = link_media(html, self.course.media_urls())
+        self.body_html = html
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -275,8 +275,9 @@ def record_due_completions(course: Course) -> int:
 
 def lessons_with_state(learner, course: Course) -> list[Lesson]:
     """The course's published lessons in order, each with, for this learner:
-    ``state`` (a ProgressState), and ``quiz_id``, ``quiz_best`` (best percent or
-    None) and ``quiz_attempts`` (0 for a lesson without a quiz).
+    ``state`` (a ProgressState), ``started_at`` (when first opened, or None),
+    and ``quiz_id``, ``quiz_best`` (best percent or None) and ``quiz_attempts``
+    (0 for a lesson without a quiz).
 
     Four small indexed queries whatever the number of lessons or learners,
     merged here: simple queries cost far less to build than one query of
@@ -288,17 +289,19 @@ def lessons_with_state(learner, course: Course) -> list[Lesson]:
         .defer("body_markdown", "body_html")
         .order_by("position", "id")
     )
-    states = dict(
-        LessonProgress.objects.filter(learner=learner, lesson__course=course).values_list(
-            "lesson_id", "state"
-        )
-    )
+    states = {
+        lesson_id: (state, started_at)
+        for lesson_id, state, started_at in LessonProgress.objects.filter(
+            learner=learner, lesson__course=course
+        ).values_list("lesson_id", "state", "started_at")
+    }
     quiz_of_lesson = dict(
         Quiz.objects.published().filter(lesson__course=course).values_list("lesson_id", "pk")
     )
     stats = _attempt_stats(learner, quiz_of_lesson.values())
     for lesson in lessons:
-        lesson.state = ProgressState(states.get(lesson.pk, ProgressState.NOT_STARTED))
+        state, lesson.started_at = states.get(lesson.pk, (ProgressState.NOT_STARTED, None))
+        lesson.state = ProgressState(state)
         lesson.quiz_id = quiz_of_lesson.get(lesson.pk)
         lesson.quiz_best, lesson.quiz_attempts, _passed = stats.get(lesson.quiz_id, (None, 0, 0))
     return lessons
@@ -307,7 +310,7 @@ def lessons_with_state(learner, course: Course) -> list[Lesson]:
 def as_new_learner(lessons: list[Lesson]) -> list[Lesson]:
     """Lessons as someone who has not started sees them (the staff preview)."""
     for lesson in lessons:
-        lesson.state = ProgressState.NOT_STARTED
+        lesson.state, lesson.started_at = ProgressState.NOT_STARTED, None
         lesson.quiz_id, lesson.quiz_best, lesson.quiz_attempts = None, None, 0
     return lessons
 
@@ -385,15 +388,34 @@ def course_progress(learner, course: Course) -> CourseProgress:
 
 
 def lesson_to_continue(lessons: Sequence[Lesson]) -> Lesson | None:
-    """Where "Continue" goes: the first unfinished lesson the learner has opened,
-    else the first unfinished one, else (all done) the first lesson."""
-    for lesson in lessons:
-        if lesson.state == ProgressState.IN_PROGRESS:
-            return lesson
+    """Where "Continue" goes: the unfinished lesson the learner opened last, else
+    the first unfinished one, else (all done) the first lesson.
+
+    "Opened last" is the unfinished lesson with the latest ``started_at``: the
+    moment a lesson is first opened is recorded anyway (start_lesson), so this
+    needs no write when a page is only read again (GET requests write nothing
+    when nothing changes). Going back to a lesson opened earlier does not move
+    "Continue" there; a learner who does so is reviewing, and the lesson they
+    were working on is the newer one. :func:`courses_with_next_step` is the same
+    rule in bulk, in SQL (tests/test_player.py checks that they agree)."""
+    opened = [
+        lesson
+        for lesson in lessons
+        if lesson.state == ProgressState.IN_PROGRESS and getattr(lesson, "started_at", None)
+    ]
+    if opened:
+        # max() keeps the first of equal times: the earlier lesson in the course.
+        return max(opened, key=lambda lesson: lesson.started_at)
     for lesson in lessons:
         if lesson.state != ProgressState.COMPLETED:
             return lesson
     return lessons[0] if lessons else None
+
+
+def minutes_left(lessons: Sequence[Lesson]) -> int:
+    """Time left in a course: the minutes of the lessons not completed yet (a
+    lesson without a duration counts as none)."""
+    return sum(lesson.minutes or 0 for lesson in lessons if lesson.state != ProgressState.COMPLETED)
 
 
 class SubqueryCount(Subquery):
@@ -401,9 +423,7 @@ class SubqueryCount(Subquery):
     output_field = IntegerField()
 
 
-def courses_with_progress(learner, courses=None) -> list[tuple[Course, CourseProgress]]:
-    """Courses (default: every course) with published lessons, with the learner's
-    progress, in one query."""
+def _courses_with_progress_query(learner, courses=None) -> models.QuerySet:
     published = Lesson.objects.published().filter(course=OuterRef("pk")).values("pk")
     progress = LessonProgress.objects.filter(
         learner=learner,
@@ -413,7 +433,7 @@ def courses_with_progress(learner, courses=None) -> list[tuple[Course, CoursePro
     )
     final = Quiz.objects.published().filter(course=OuterRef("pk"))
     completion = CourseCompletion.objects.current().filter(learner=learner, course=OuterRef("pk"))
-    courses = (
+    return (
         (Course.objects.all() if courses is None else courses)
         .filter(published_at__isnull=False)
         .annotate(
@@ -436,17 +456,101 @@ def courses_with_progress(learner, courses=None) -> list[tuple[Course, CoursePro
         .filter(lesson_count__gt=0)
         .order_by("title")
     )
-    return [
-        (
-            course,
-            CourseProgress(
-                completed=course.completed_count,
-                total=course.lesson_count,
-                started=course.started_count > 0,
-                final_required=course.has_final,
-                final_passed=course.final_passed,
-                completed_at=course.completed_at,
-            ),
+
+
+def _progress_of(course: Course) -> CourseProgress:
+    return CourseProgress(
+        completed=course.completed_count,
+        total=course.lesson_count,
+        started=course.started_count > 0,
+        final_required=course.has_final,
+        final_passed=course.final_passed,
+        completed_at=course.completed_at,
+    )
+
+
+def courses_with_progress(learner, courses=None) -> list[tuple[Course, CourseProgress]]:
+    """Courses (default: every course) with published lessons, with the learner's
+    progress, in one query."""
+    query = _courses_with_progress_query(learner, courses)
+    return [(course, _progress_of(course)) for course in query]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """Where a learner goes next in a course and how long the rest takes."""
+
+    lesson: Lesson | None  # None: no lesson left (the final assessment may be)
+    minutes_left: int
+
+
+def courses_with_next_step(learner, courses=None) -> list[tuple[Course, CourseProgress, NextStep]]:
+    """:func:`courses_with_progress` with each course's :class:`NextStep`, still in
+    one query: the rule of :func:`lesson_to_continue` and :func:`minutes_left`,
+    written as subqueries so My learning costs the same for ten courses as for one.
+    The lessons it returns have ``course`` set, so ``get_absolute_url`` costs nothing."""
+    completed = LessonProgress.objects.filter(
+        learner=learner, state=ProgressState.COMPLETED
+    ).values("lesson")
+    unfinished = Lesson.objects.published().filter(course=OuterRef("pk")).exclude(pk__in=completed)
+    opened = LessonProgress.objects.filter(
+        learner=learner,
+        state=ProgressState.IN_PROGRESS,
+        lesson__course=OuterRef("pk"),
+        lesson__published_at__isnull=False,
+        lesson__retired_at__isnull=True,
+    ).order_by("-started_at", "lesson__position", "lesson__id")
+    first = unfinished.order_by("position", "id")
+
+    def next_lesson(field: str):
+        return Coalesce(
+            Subquery(opened.values(f"lesson__{field}")[:1]),
+            Subquery(first.values(field)[:1]),
         )
-        for course in courses
-    ]
+
+    query = _courses_with_progress_query(learner, courses).annotate(
+        next_slug=next_lesson("slug"),
+        next_title=next_lesson("title"),
+        minutes_left=Coalesce(
+            Subquery(
+                unfinished.order_by().values("course").annotate(sum=Sum("minutes")).values("sum")
+            ),
+            0,
+        ),
+    )
+    rows = []
+    for course in query:
+        lesson = None
+        if course.next_slug is not None:
+            lesson = Lesson(course=course, slug=course.next_slug, title=course.next_title)
+        rows.append((course, _progress_of(course), NextStep(lesson, course.minutes_left)))
+    return rows
+
+
+def next_steps_among(learner, lesson_ids) -> dict[int, NextStep]:
+    """{course id: NextStep} over these lessons only (an assignment's chosen
+    lessons), by :func:`lesson_to_continue` and :func:`minutes_left`; one query."""
+    progress = LessonProgress.objects.filter(learner=learner, lesson=OuterRef("pk"))
+    lessons = list(
+        Lesson.objects.published()
+        .filter(pk__in=list(lesson_ids))
+        .select_related("course")
+        .defer("body_markdown", "body_html", "course__introduction_markdown")
+        .annotate(
+            progress_state=Subquery(progress.values("state")[:1]),
+            progress_started_at=Subquery(progress.values("started_at")[:1]),
+        )
+        .order_by("course_id", "position", "id")
+    )
+    by_course: dict[int, list[Lesson]] = {}
+    for lesson in lessons:
+        lesson.state = ProgressState(lesson.progress_state or ProgressState.NOT_STARTED)
+        lesson.started_at = lesson.progress_started_at
+        by_course.setdefault(lesson.course_id, []).append(lesson)
+    steps = {}
+    for course_id, chosen in by_course.items():
+        unfinished = [lesson for lesson in chosen if lesson.state != ProgressState.COMPLETED]
+        steps[course_id] = NextStep(
+            lesson_to_continue(unfinished) if unfinished else None, minutes_left(chosen)
+        )
+    return steps

@@ -13,8 +13,9 @@ from lessons.certificates import (
     normalise_code,
     verification_url,
 )
-from lessons.http import post_only
+from lessons.http import parse_text, post_only
 from lessons.models import Lesson, ProgressState
+from lessons.search import MAX_QUERY_LENGTH, search_lessons
 from lessons.services import (
     LessonError,
     as_new_learner,
@@ -126,6 +127,17 @@ def preview_lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "final": None,
             "progress": progress_from_lessons(lessons),
         },
+    )
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Every lesson the learner may see, by title and text (lessons/search.py)."""
+    query = parse_text(request.GET.get("q", ""), name="Search", max_length=MAX_QUERY_LENGTH)
+    results = search_lessons(request.user, query) if query else None
+    return render(
+        request,
+        "lessons/search.html",
+        {"query": query, "results": results, "max_length": MAX_QUERY_LENGTH},
     )
 
 

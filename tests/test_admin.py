@@ -226,3 +226,9 @@ def test_course_preview_shows_a_draft_course_to_staff_only(client, editor, learn
     client.force_login(editor)
     page = text(client.get(url))
     assert "It is a draft: learners cannot see it" in page and "Lesson title 2" in page
+
+
+def test_content_editors_manage_a_courses_media(editor):
+    # The course page's media inline (issue 12) needs these; people and teams stay out.
+    for action in ("add", "change", "delete", "view"):
+        assert editor.has_perm(f"courses.{action}_mediafile")

@@ -28,12 +28,13 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.db import models
 from django.test import Client
 from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from courses.models import Course, Visibility
+from courses.models import Course, MediaFile, Visibility
 from courses.roles import ensure_content_editors_group, may_preview_content
 from lessons.models import Certificate, CourseCompletion, Lesson, LessonProgress
 from lessons.services import complete_lesson, record_course_completion
@@ -86,7 +87,10 @@ class World:
 
 
 @pytest.fixture
-def world(learner, second_learner, trainer, team, other_team, admin_user) -> World:
+def world(
+    learner, second_learner, trainer, team, other_team, admin_user, settings, tmp_path
+) -> World:
+    settings.MEDIA_ROOT = tmp_path / "media"  # the media file below is written there
     trainer_b = other_team.trainers.get()
     for person in (trainer, trainer_b):
         person.is_staff = True  # the dangerous configuration
@@ -130,6 +134,16 @@ def world(learner, second_learner, trainer, team, other_team, admin_user) -> Wor
         course=secret,
         team=team,
         due_date=timezone.localdate() + datetime.timedelta(days=10),
+    )
+
+    # A document of the assigned-only course (issue 12), served to those who see it.
+    MediaFile.objects.create(
+        course=secret,
+        path="media/checklist.pdf",
+        file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="checklist.pdf"),
+        content_type="application/pdf",
+        size=14,
+        content_hash="0" * 64,
     )
 
     draft = make_course(lessons=1, slug="draft", title="Draft course")
@@ -657,6 +671,21 @@ SITE_TABLE = [
     SiteCase("verify alice's code", "verify_certificate", lambda w: [w.certificate.code], ANYONE),
     SiteCase("catalogue", "courses:catalogue", no_args, SIGNED_IN),
     SiteCase("home", "courses:home", no_args, SIGNED_IN, ok=(302,)),
+    # Search (issue 12): what each person may see (tests/test_search.py checks which).
+    SiteCase("search", "search", no_args, SIGNED_IN, query=lambda w: "?q=customer"),
+    # Media (issue 12): a course's files for those who see the course, and content staff.
+    SiteCase(
+        "a document of the assigned-only course",
+        "courses:media",
+        lambda w: [w.secret.slug, "checklist.pdf"],
+        frozenset({"learner", "content_editor", "superuser"}),
+    ),
+    SiteCase(
+        "a document that does not exist",
+        "courses:media",
+        lambda w: [w.course.slug, "nothing.pdf"],
+        NOBODY,
+    ),
     SiteCase("my learning", "courses:my_learning", no_args, SIGNED_IN),
     SiteCase("my results", "quizzes:my_results", no_args, SIGNED_IN),
     SiteCase("open course", "courses:detail", lambda w: [w.course.slug], SIGNED_IN),

@@ -53,8 +53,10 @@ def broken_view(request):
 urlpatterns = [*site_urlpatterns, path("tests/broken/", broken_view)]
 
 POLICY = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-    "frame-ancestors 'none'"
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+    # Lesson videos (issue 12): the two allow-listed players, nothing else.
+    "frame-src https://www.youtube-nocookie.com https://player.vimeo.com; "
+    "base-uri 'self'; frame-ancestors 'none'"
 )
 HEADERS = {
     "Content-Security-Policy": POLICY,

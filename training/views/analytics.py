@@ -3,9 +3,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from courses.models import Course
 from lessons.http import parse_choice, parse_id
-from lessons.models import Lesson
 from training.analytics import (
     ATTEMPT_SCOPES,
     DEFAULT_SCOPE,
@@ -14,7 +12,7 @@ from training.analytics import (
 )
 from training.dashboard import INDIVIDUAL
 from training.roles import learners_followed_by, learners_outside_teams_of, teams_managed_by
-from training.views.dashboard import require_trainer
+from training.views.dashboard import followable_courses, require_trainer
 
 
 def _choice(request: HttpRequest):
@@ -33,11 +31,7 @@ def _choice(request: HttpRequest):
         team = next((t for t in teams if t.pk == team_id), None)
         if team is None:
             raise Http404("No such team.")
-    courses = list(
-        Course.objects.filter(
-            published_at__isnull=False, pk__in=Lesson.objects.published().values("course")
-        )
-    )
+    courses = followable_courses()
     course = courses[0] if courses else None
     if slug := request.GET.get("course", ""):
         course = next((c for c in courses if c.slug == slug), None)

@@ -33,6 +33,16 @@ def require_trainer(request: HttpRequest) -> None:
         raise Http404("No such page.")
 
 
+def followable_courses() -> list[Course]:
+    """The courses a trainer can follow (dashboard, export, analytics): published,
+    with a published lesson."""
+    return list(
+        Course.objects.filter(
+            published_at__isnull=False, pk__in=Lesson.objects.published().values("course")
+        )
+    )
+
+
 # The dashboard's search box: a name or an email address, a few words.
 MAX_SEARCH = 100
 
@@ -52,11 +62,7 @@ def _dashboard_choice(request: HttpRequest):
         if team is None:
             raise Http404("No such team.")
         audience = Audience(team, request.user)
-    courses = list(
-        Course.objects.filter(
-            published_at__isnull=False, pk__in=Lesson.objects.published().values("course")
-        )
-    )
+    courses = followable_courses()
     slug = request.GET.get("course", "")
     if slug:
         course = next((c for c in courses if c.slug == slug), None)

@@ -72,7 +72,7 @@ def fresh_start_asked(learner, course: Course, completion: CourseCompletion | No
     return after is not None and completion.completed_at < after
 
 
-def _day_month(day: datetime.date) -> str:
+def day_month(day: datetime.date) -> str:
     return f"{day.day} {day:%b}"  # "4 Dec" (strftime's %-d is not portable)
 
 
@@ -143,7 +143,7 @@ class AssignmentStatus:
     @property
     def due_label(self) -> str:
         if self.is_finished:
-            return f"Completed on {_day_month(timezone.localdate(self.finished_at))}"
+            return f"Completed on {day_month(timezone.localdate(self.finished_at))}"
         return due_label(self.due_date, self.today)
 
 
@@ -185,7 +185,7 @@ class DueState:
     @property
     def due_label(self) -> str:
         if self.is_complete:
-            return f"Completed on {_day_month(self.completed_on)}"
+            return f"Completed on {day_month(self.completed_on)}"
         return due_label(self.due_date, self.today)
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from lessons.http import MalformedInput, parse_id
 from lessons.models import Lesson
+from training.assignments import day_month
 from training.models import Assignment, Team
 from training.roles import learners_assignable_by, teams_managed_by
 from training.services import describe_due, person_name
@@ -36,10 +37,6 @@ class LearnerChoiceField(IdMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         name = obj.get_full_name()
         return f"{name} ({obj.get_username()})" if name else obj.get_username()
-
-
-def _short_day(day: datetime.date | None) -> str:
-    return f"{day.day} {day:%b}" if day else "no due date"
 
 
 class ConfirmWarnings:
@@ -151,14 +148,14 @@ class AssignmentForm(ConfirmWarnings, forms.Form):
         for team_assignment, learner in through_teams:
             dates = [d for d in (due_date, team_assignment.due_date) if d is not None]
             applies = (
-                f"the earlier date applies: {_short_day(min(dates))}"
+                f"the earlier date applies: {day_month(min(dates))}"
                 if len(dates) == 2
-                else f"the date applies: {_short_day(dates[0])}"
+                else f"the date applies: {day_month(dates[0])}"
                 if dates
                 else "neither has a due date"
             )
             team_due = (
-                f"due {_short_day(team_assignment.due_date)}"
+                f"due {day_month(team_assignment.due_date)}"
                 if team_assignment.due_date
                 else "no due date"
             )

@@ -18,7 +18,7 @@ from courses.models import Course
 from lessons.models import Lesson, LessonProgress
 from lessons.services import completion_of
 from quizzes.models import Attempt
-from training.assignments import _day_month, fresh_start_asked
+from training.assignments import day_month, fresh_start_asked
 from training.models import Assignment, AssignmentAction, AssignmentEvent, Team
 from training.roles import (
     can_assign,
@@ -47,7 +47,7 @@ def assignee_name(assignment: Assignment) -> str:
 
 
 def describe_due(day: datetime.date | None) -> str:
-    return f"{_day_month(day)} {day:%Y}" if day else "no due date"
+    return f"{day_month(day)} {day:%Y}" if day else "no due date"
 
 
 def _lesson_titles(lessons: Iterable[Lesson]) -> list[str]:
@@ -210,12 +210,8 @@ def assign_course(
         existing = Assignment.objects.filter(course=course, **target).first()
         if existing is not None:
             raise AssignmentError(
-                f"“{course}” is already assigned to {existing.assignee}"
-                + (
-                    f" (due {_day_month(existing.due_date)} {existing.due_date:%Y})"
-                    if existing.due_date
-                    else ""
-                )
+                f"“{course}” is already assigned to {assignee_name(existing)}"
+                + (f" (due {describe_due(existing.due_date)})" if existing.due_date else "")
                 + ". Change that assignment instead."
             )
     created = []

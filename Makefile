@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PANGO = @dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0; }
 
-.PHONY: run dev serve test test-sqlite test-postgres lint bench cluster setup clean
+.PHONY: run dev serve test test-sqlite test-postgres messages lint bench cluster setup clean
 
 # run, dev and serve sign sessions with the key in .secret_key (git-ignored, made once
 # for this checkout, so sessions survive a restart) unless the environment sets
@@ -69,6 +69,19 @@ test-sqlite: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modu
 test-postgres: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server
 	scripts/with-postgres $(VENV)/bin/pytest
 
+# The interface's translations: collect every marked string into
+# locale/<lang>/LC_MESSAGES/django.po (translate the new entries there), then compile
+# the .mo files Django reads. Both files are committed, so running the site needs no
+# gettext; the tests check the catalogue is complete and compiled.
+GETTEXT = @command -v xgettext >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q gettext; }
+MESSAGE_SOURCES = --ignore=node_modules --ignore=staticfiles --ignore=tests --ignore=bench \
+	--ignore=content --ignore=course_player.egg-info --ignore=scripts
+messages: $(VENV)/.installed-dev
+	$(GETTEXT)
+	$(PY) manage.py makemessages --all --add-location=file --no-obsolete $(MESSAGE_SOURCES)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 
@@ -93,6 +106,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 	$(PANGO)
+	$(GETTEXT)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@ $(VENV)/.installed
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -17,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from accounts.forms import ImportPeopleForm
+from accounts.models import Profile
 from accounts.provisioning import COLUMNS, ProvisioningError, import_people
 from accounts.throttling import locked_out_attempts, unlock
 
@@ -60,9 +63,30 @@ def superusers_only(view):
 admin.site.unregister(User)
 
 
+class ProfileForm(forms.ModelForm):
+    language = forms.ChoiceField(
+        required=False, choices=lambda: [("", "As their browser asks"), *settings.LANGUAGES]
+    )
+
+    class Meta:
+        model = Profile
+        fields = ["language"]
+
+
+class ProfileInline(admin.StackedInline):
+    """The person's language (emails too); the same field as their profile page."""
+
+    model = Profile
+    form = ProfileForm
+    can_delete = False
+    extra = 0
+    max_num = 1
+
+
 @admin.register(User)
 class PeopleAdmin(UserAdmin):
     change_list_template = "accounts/admin/user_change_list.html"
+    inlines = [ProfileInline]
     list_filter = [*UserAdmin.list_filter, LockedOutFilter]
     actions = ["unlock_sign_in"]
 

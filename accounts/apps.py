@@ -13,6 +13,10 @@ class AccountsConfig(AppConfig):
 
         user_logged_in.connect(note_sign_in, dispatch_uid="accounts.note_sign_in")
 
+        from accounts.language import restore_language
+
+        user_logged_in.connect(restore_language, dispatch_uid="accounts.restore_language")
+
         # Single sign-on: keep the record of teams SSO added across allauth's rewrite of
         # a SocialAccount's extra_data at each sign-in (accounts/sso.py).
         from allauth.socialaccount.models import SocialAccount

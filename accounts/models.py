@@ -25,3 +25,19 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         state = f"sent {self.sent_at:%Y-%m-%d %H:%M}" if self.sent_at else "not sent yet"
         return f"Invitation to {self.user_id}: {state}"
+
+
+class Profile(models.Model):
+    """What a person chooses for themselves. Created on first choice: a person without
+    a row has made no choice (the browser's language applies)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    # Empty: follow the browser. Otherwise one of settings.LANGUAGES (checked by
+    # accounts.language.choose_language; no choices= here, so adding a language
+    # needs no migration).
+    language = models.CharField(max_length=10, blank=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user_id}: {self.language or 'browser language'}"

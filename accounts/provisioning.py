@@ -46,10 +46,11 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.language import language_for_user
 from accounts.models import Invitation
 from training.models import Team
 from training.roles import TRAINERS, ensure_trainers_group
@@ -591,12 +592,12 @@ def _invitation_email(user, connection) -> mail.EmailMessage:
         "login_url": settings.SITE_URL + reverse("login"),
         "days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
     }
-    subject = render_to_string("accounts/email/invitation_subject.txt", context)
+    # In the invitee's language, whoever runs the import.
+    with translation.override(language_for_user(user)):
+        subject = render_to_string("accounts/email/invitation_subject.txt", context)
+        body = render_to_string("accounts/email/invitation.txt", context)
     return mail.EmailMessage(
-        subject=" ".join(subject.split()),
-        body=render_to_string("accounts/email/invitation.txt", context),
-        to=[user.email],
-        connection=connection,
+        subject=" ".join(subject.split()), body=body, to=[user.email], connection=connection
     )
 
 
@@ -609,7 +610,7 @@ def send_invitations(limit: int | None = None) -> tuple[int, int]:
     ``limit``: (sent, failed). Each one is claimed before it is sent, so two runs
     at once never send it twice, and released if sending fails, so a later run
     sends it."""
-    owed = list(owed_invitations().select_related("user").order_by("pk")[:limit])
+    owed = list(owed_invitations().select_related("user__profile").order_by("pk")[:limit])
     if not owed:
         return 0, 0
     smtp = mail.get_connection()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 User = get_user_model()
 
@@ -29,9 +30,9 @@ def update_profile(user, *, first_name: str, last_name: str, email: str) -> None
     try:
         validate_email(email)
     except ValidationError:
-        raise AccountError("Enter a valid email address.") from None
+        raise AccountError(_("Enter a valid email address.")) from None
     if email_in_use(email, by_other_than=user):
-        raise AccountError("Another account already uses this email address.")
+        raise AccountError(_("Another account already uses this email address."))
     user.first_name = first_name.strip()
     user.last_name = last_name.strip()
     user.email = email

@@ -41,6 +41,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from training.models import Team
 
@@ -172,18 +173,32 @@ def user_for_new_identity(claims: dict):
         user.set_unusable_password()  # SSO only; an administrator may set one later
         user.save()
         return user
-    ask = "Ask an administrator to connect it to your company sign-in."
+    ask = _("Ask an administrator to connect it to your company sign-in.")
     if not email_is_verified(claims):
-        raise SSOError(f"An account with the email address {email} already exists. {ask}")
+        raise SSOError(
+            _("An account with the email address %(email)s already exists.") % {"email": email}
+            + " "
+            + ask
+        )
     if len(same_email) > 1:
-        raise SSOError(f"Several accounts have the email address {email}. {ask}")
+        raise SSOError(
+            _("Several accounts have the email address %(email)s.") % {"email": email} + " " + ask
+        )
     user = same_email[0]
     if user.is_superuser:
-        raise SSOError(f"The account with the email address {email} signs in with a password.")
+        raise SSOError(
+            _("The account with the email address %(email)s signs in with a password.")
+            % {"email": email}
+        )
     if SocialAccount.objects.filter(user=user, provider=PROVIDER_ID).exists():
         raise SSOError(
-            f"The account with the email address {email} is connected to another "
-            f"company sign-in. {ask}"
+            _(
+                "The account with the email address %(email)s is connected to another "
+                "company sign-in."
+            )
+            % {"email": email}
+            + " "
+            + ask
         )
     return user
 
@@ -257,7 +272,7 @@ def keep_granted_teams(sender, instance: SocialAccount, **kwargs) -> None:
 def sign_in(request: HttpRequest, sociallogin: SocialLogin) -> None:
     """Decide the account for a verified sign-in, before allauth logs it in."""
     if sociallogin.state.get("process", AuthProcess.LOGIN) != AuthProcess.LOGIN:
-        raise SSOError("Only signing in is supported.")  # no "connect" to the current account
+        raise SSOError(_("Only signing in is supported."))  # no "connect" to the current account
     claims = id_token_claims(sociallogin)
     with transaction.atomic():
         if sociallogin.is_existing:
@@ -266,7 +281,7 @@ def sign_in(request: HttpRequest, sociallogin: SocialLogin) -> None:
             user = user_for_new_identity(claims)
             sociallogin.connect(request, user)  # stores the SocialAccount (the `sub`)
         if not user.is_active:
-            raise SSOError("This account is deactivated. Ask an administrator.")
+            raise SSOError(_("This account is deactivated. Ask an administrator."))
         update_user_from_claims(user, claims)
         account = sociallogin.account
         previously = account.extra_data.get(GRANTED_TEAMS, [])
@@ -310,15 +325,19 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             # Two first sign-ins at once (a double click, or two people given the same
             # username): the database let one through; the other can simply try again.
             logger.warning("SSO sign-in raced for sub %s: %s", sociallogin.account.uid, error)
-            raise _refuse(request, "Signing in did not finish. Please try again.") from error
+            raise _refuse(request, _("Signing in did not finish. Please try again.")) from error
 
     def on_authentication_error(
         self, request, provider, error=None, exception=None, extra_context=None
     ) -> None:
         logger.warning("SSO sign-in failed: %s %r", error, exception)
         if error == AuthError.CANCELLED:
-            raise _refuse(request, "Sign-in was cancelled.")
-        raise _refuse(request, f"Sign-in with {provider.name} did not work. Please try again.")
+            raise _refuse(request, _("Sign-in was cancelled."))
+        raise _refuse(
+            request,
+            _("Sign-in with %(provider)s did not work. Please try again.")
+            % {"provider": provider.name},
+        )
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return False  # sign_in() has made or found the account before allauth would ask
@@ -373,7 +392,7 @@ def start_sign_in(request: HttpRequest, provider_id: str) -> HttpResponse:
         return oidc_views.login(request, provider_id)
     except requests.RequestException:
         logger.exception("SSO: the provider's configuration could not be fetched")
-        messages.error(request, "The sign-in service did not answer. Please try again later.")
+        messages.error(request, _("The sign-in service did not answer. Please try again later."))
         return redirect(settings.LOGIN_URL)
 
 

@@ -41,4 +41,7 @@ auth_patterns = [
 ]
 
 # accounts:...
-profile_patterns = [path("profile/", views.profile, name="profile")]
+profile_patterns = [
+    path("profile/", views.profile, name="profile"),
+    path("language/", views.set_language, name="language"),
+]

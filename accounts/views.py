@@ -3,29 +3,67 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ProfileForm, ResetPasswordForm
+from accounts.language import choose_language, remember_language_cookie, supported
 from accounts.services import AccountError, update_profile
 from accounts.throttling import unlock
+from config.middleware import bad_request
 
 
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
-    initial = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
+    profile = getattr(user, "profile", None)
+    initial = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "language": supported(getattr(profile, "language", None)) or "",
+    }
     form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if form.is_valid():
+        details = dict(form.cleaned_data)
+        language = details.pop("language")
         try:
-            update_profile(user, **form.cleaned_data)
+            update_profile(user, **details)
         except AccountError as exc:
             form.add_error("email", str(exc))
         else:
-            messages.success(request, "Your profile is saved.")
-            return redirect("accounts:profile")
+            language = choose_language(request, language)
+            messages.success(request, _("Your profile is saved."))
+            response = redirect("accounts:profile")
+            remember_language_cookie(response, language)
+            return response
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_not_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switcher at the foot of every page (a form: works without
+    JavaScript). Signed in, it is the same choice as on the profile page. A GET
+    (a bookmark, a login's ``next=``) changes nothing and goes home, never a 405."""
+    if request.method != "POST":
+        return redirect("courses:home")
+    code = request.POST.get("language", "")
+    if code and not supported(code):
+        return bad_request(request, _("That language is not offered here."))
+    language = choose_language(request, code)
+    target = request.POST.get("next", "")
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    remember_language_cookie(response, language)
+    return response
 
 
 class ResetPasswordView(auth_views.PasswordResetView):

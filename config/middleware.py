@@ -14,7 +14,10 @@ from itertools import chain
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.log import log_response
+from django.utils.translation import gettext_lazy
 
 from lessons.http import CONTROL_CHARACTERS, MalformedInput, parse_id
 
@@ -41,7 +44,9 @@ class RefuseMalformedInput:
         except MalformedInput as exc:
             problem = str(exc)
         if problem:
-            return bad_request(request, problem)
+            # Before sessions: the browser's language (cookie, Accept-Language) only.
+            with translation.override(translation.get_language_from_request(request)):
+                return bad_request(request, problem)
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -52,29 +57,29 @@ class RefuseMalformedInput:
         # ``?id__in=``) reaches the driver. Our own forms and views parse ids first
         # (lessons.http.parse_id); this covers the code we do not own.
         if isinstance(exception, OverflowError) and "SQLite INTEGER" in str(exception):
-            return bad_request(request, "A number is too large.")
+            return bad_request(request, gettext_lazy("A number is too large."))
         return None
 
 
-def _problem(request: HttpRequest) -> str:
+def _problem(request: HttpRequest) -> str | Promise:
     """What is wrong with the request, or "" when nothing is."""
     if CONTROL_CHARACTERS.search(request.path):
-        return "The address contains control characters."
+        return gettext_lazy("The address contains control characters.")
     if _has_control_characters(request.GET):
-        return "The query string contains control characters."
+        return gettext_lazy("The query string contains control characters.")
     if request.COOKIES and _has_control_characters_in(chain(*request.COOKIES.items())):
-        return "A cookie contains control characters."
+        return gettext_lazy("A cookie contains control characters.")
     if request.path.startswith("/admin/") and "" in request.GET.getlist(ADMIN_TO_FIELD):
-        return "The _to_field parameter is empty."
+        return gettext_lazy("The _to_field parameter is empty.")
     if request.method == "POST":
         # Parses an urlencoded or multipart body (files go to request.FILES, unread
         # here); a malformed body raises an error Django answers with a 400.
         if _has_control_characters(request.POST):
-            return "The form contains control characters."
+            return gettext_lazy("The form contains control characters.")
         for value in request.POST.getlist(ADMIN_SELECTED):
             parse_id(value, ADMIN_SELECTED)
         if request.path.startswith("/admin/") and "" in request.POST.getlist(ADMIN_TO_FIELD):
-            return "The _to_field parameter is empty."
+            return gettext_lazy("The _to_field parameter is empty.")
     return ""
 
 
@@ -89,9 +94,11 @@ def _has_control_characters_in(texts: Iterable[str]) -> bool:
     return CONTROL_CHARACTERS.search("\n".join(texts)) is not None
 
 
-def bad_request(request: HttpRequest, reason: str) -> HttpResponse:
+def bad_request(request: HttpRequest, reason: str | Promise) -> HttpResponse:
     """The site's 400 page with ``reason``, rendered without the request: no session,
-    no user, no database."""
+    no user, no database. A lazy ``reason`` is shown translated and logged in English."""
     response = HttpResponseBadRequest(render_to_string("400.html", {"reason": reason}))
-    log_response(f"Bad request: {reason}", request=request, response=response)
+    with translation.override(None):
+        logged = str(reason)
+    log_response(f"Bad request: {logged}", request=request, response=response)
     return response

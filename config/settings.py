@@ -84,6 +84,9 @@ MIDDLEWARE = [
     # views or the database see them; also gives MalformedInput's 400 its message.
     "config.middleware.RefuseMalformedInput",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of every page: the learner's choice kept in the session, otherwise
+    # Django's LocaleMiddleware rules (cookie, Accept-Language). No URL prefixes.
+    "accounts.language.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -115,6 +118,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # LANGUAGE_CODE and LANGUAGES: <html lang>, the language switcher.
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 # Single sign-on: the login page's "Sign in with ..." button (no queries).
@@ -270,7 +275,13 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = False
 # --------------------------------------------------------------------------------
 
+# The interface in two languages (locale/<code>/LC_MESSAGES/django.po, compiled with
+# `make messages`). A learner's own choice (profile) wins, then the language cookie
+# set by the switcher, then the browser's Accept-Language, then LANGUAGE_CODE.
+# Course content may be written per language too (course.de.md, NN-slug.de.md).
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True

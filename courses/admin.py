@@ -13,8 +13,9 @@ from courses.admin_tools import (
     unpublish,
 )
 from courses.media import MediaProblem, check_media, check_size, path_problem
-from courses.models import Course, MediaFile, relink_media
+from courses.models import Course, CourseTranslation, MediaFile, relink_media
 from courses.services import store_media
+from courses.translations import translation_languages
 from lessons.models import Lesson, LessonProgress, ProgressState
 from lessons.services import SubqueryCount
 
@@ -91,6 +92,54 @@ class MediaFileInline(admin.TabularInline):
     extra = 0
 
 
+TRANSLATED_LABELS = {
+    "title": "Title in this language",
+    "description": "Description in this language",
+    "introduction_markdown": "Introduction in this language",
+    "body_markdown": "Text in this language",
+}
+
+
+class TranslationForm(forms.ModelForm):
+    """A translation's language, chosen among those content may be translated into."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"] = forms.ChoiceField(
+            choices=[(code, code) for code in translation_languages()]
+        )
+        # Labels unlike the page's own fields ("Title:"), for people and for tests alike.
+        for name, label in TRANSLATED_LABELS.items():
+            if name in self.fields:
+                self.fields[name].label = label
+
+    def clean_quiz_texts(self):
+        # An emptied text area means "no quiz texts", not JSON null.
+        return self.cleaned_data.get("quiz_texts") or {}
+
+
+class TranslationFormSet(forms.BaseInlineFormSet):
+    """A post without the translations' forms (a script, an older form) leaves the
+    translations as they are instead of failing on the missing management form."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        prefix = kwargs.get("prefix") or self.get_default_prefix()
+        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
+            data = data.copy()
+            data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = "0"
+        super().__init__(data, *args, **kwargs)
+
+
+class CourseTranslationInline(admin.StackedInline):
+    """The course's texts in other languages (course.<lang>.md): fix a typo here."""
+
+    model = CourseTranslation
+    form = TranslationForm
+    formset = TranslationFormSet
+    fields = ["language", "title", "description", "introduction_markdown", "quiz_texts"]
+    extra = 0
+
+
 @admin.register(Course)
 class CourseAdmin(KeepsLearnerRecords, admin.ModelAdmin):
     list_display = [
@@ -107,7 +156,7 @@ class CourseAdmin(KeepsLearnerRecords, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["published_at"]
     actions = [publish, unpublish]
-    inlines = [LessonInline, MediaFileInline]
+    inlines = [LessonInline, MediaFileInline, CourseTranslationInline]
     instead = "set it back to draft, or retire its lessons."
 
     def save_related(self, request, form, formsets, change) -> None:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +55,10 @@ from courses.content_errors import (
 )
 from courses.markdown import MAX_MARKDOWN_LENGTH, media_references
 from courses.media import MEDIA_FOLDER, Media, MediaProblem, check_media, path_problem
-from courses.models import Course
-from lessons.models import Lesson
-from quizzes.content_files import QuizSource, read_quiz
+from courses.models import Course, CourseTranslation
+from courses.translations import translation_languages
+from lessons.models import Lesson, LessonTranslation
+from quizzes.content_files import QuizSource, read_quiz, read_quiz_texts
 
 __all__ = [
     "ContentError",
@@ -65,6 +66,7 @@ __all__ = [
     "CourseSource",
     "LessonSource",
     "MediaSource",
+    "TranslationSource",
     "read_content",
 ]
 
@@ -72,10 +74,17 @@ COURSE_FILE = "course.md"
 LESSON_FILE = re.compile(r"^(?P<number>\d+)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FRONT_MATTER_FENCE = "---"
+# A translation: course.de.md, 01-welcome.de.md (the language is checked when read).
+TRANSLATED_FILE = re.compile(
+    r"^(?P<stem>course|\d+-[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<language>[^.]+)\.md$"
+)
 
 COURSE_KEYS = {"title", "description", "visibility", "quiz"}
 VISIBILITIES = ("open", "assigned")
 LESSON_KEYS = {"title", "minutes", "quiz"}
+# A translation holds texts only; the settings stay in the base file.
+COURSE_TRANSLATION_KEYS = {"title", "description", "quiz"}
+LESSON_TRANSLATION_KEYS = {"title", "quiz"}
 MAX_MINUTES = 600
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -93,6 +102,19 @@ _UNEXPECTED = Exception
 
 
 @dataclass(frozen=True)
+class TranslationSource:
+    """The texts of ``course.<lang>.md`` or ``NN-slug.<lang>.md``; empty ones fall back
+    to the base file's. ``quiz_texts`` as courses.translations.canonical_quiz_texts."""
+
+    path: Path
+    language: str
+    title: str
+    body: str
+    description: str = ""
+    quiz_texts: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class LessonSource:
     path: Path
     number: int
@@ -101,6 +123,7 @@ class LessonSource:
     minutes: int | None
     body: str
     quiz: QuizSource | None = None
+    translations: dict[str, TranslationSource] = field(default_factory=dict)  # by language
 
 
 @dataclass(frozen=True)
@@ -120,6 +143,7 @@ class CourseSource:
     visibility: str = "open"
     final_assessment: QuizSource | None = None
     media: list[MediaSource] = field(default_factory=list)
+    translations: dict[str, TranslationSource] = field(default_factory=dict)  # by language
 
 
 @dataclass(frozen=True)
@@ -319,6 +343,8 @@ def _read_course(folder: Path, reader: _Reader) -> CourseSource | None:
     media = _read_media(folder, reader)
     course = _guarded(course_path, errors, lambda: _read_course_file(course_path, reader))
     lessons = _read_lessons(folder, reader)
+    final = course[4] if course is not None else None
+    course_translations, lessons = _read_translations(folder, reader, final, lessons)
     if reader.over_budget:
         return None
     if not lessons and not any(e.path.parent == folder for e in errors[first_error:]):
@@ -338,7 +364,114 @@ def _read_course(folder: Path, reader: _Reader) -> CourseSource | None:
         final_assessment=final_assessment,
         visibility=visibility,
         media=media,
+        translations=course_translations,
     )
+
+
+def _read_translations(
+    folder: Path, reader: _Reader, final: QuizSource | None, lessons: list[LessonSource]
+) -> tuple[dict[str, TranslationSource], list[LessonSource]]:
+    """The course's translation files, checked against their base files: the course's
+    by language, and the lessons with theirs."""
+    errors = reader.errors
+    course_translations: dict[str, TranslationSource] = {}
+    by_lesson: dict[str, dict[str, TranslationSource]] = {}
+    bases = {lesson.path.name.removesuffix(".md"): lesson for lesson in lessons}
+    for path in sorted(folder.iterdir()):
+        match = TRANSLATED_FILE.fullmatch(path.name)
+        if reader.over_budget or not match:
+            continue
+        stem, language = match["stem"], match["language"]
+        if language not in translation_languages():
+            errors.append(ContentError(path, _language_problem(language)))
+            continue
+        is_course = stem == "course"
+        base = None if is_course else bases.get(stem)
+        if not is_course and base is None:
+            errors.append(
+                ContentError(
+                    path,
+                    f"a translation without its lesson: there is no {stem}.md (or it has errors)",
+                )
+            )
+            continue
+        quiz = final if is_course else base.quiz
+        translation = _guarded(
+            path,
+            errors,
+            lambda p=path, lang=language, c=is_course, q=quiz: _read_translation(
+                p, lang, c, q, reader
+            ),
+        )
+        if translation is None:
+            continue
+        if is_course:
+            course_translations[language] = translation
+        else:
+            by_lesson.setdefault(stem, {})[language] = translation
+    lessons = [
+        replace(lesson, translations=by_lesson.get(stem, {})) for stem, lesson in bases.items()
+    ]
+    return course_translations, sorted(lessons, key=lambda lesson: lesson.number)
+
+
+def _language_problem(language: str) -> str:
+    languages = ", ".join(translation_languages()) or "none: settings.LANGUAGES has one"
+    if language == settings.LANGUAGE_CODE:
+        return (
+            f"'{language}' is the default language, which the base files are written in "
+            f"(translations may be in: {languages})"
+        )
+    return f"unknown language '{language}' (translations may be in: {languages})"
+
+
+def _read_translation(
+    path: Path, language: str, is_course: bool, quiz: QuizSource | None, reader: _Reader
+) -> TranslationSource | None:
+    errors = reader.errors
+    document = _read_document(path, reader)
+    if document is None:
+        return None
+    first_error = len(errors)
+    allowed = COURSE_TRANSLATION_KEYS if is_course else LESSON_TRANSLATION_KEYS
+    settings_keys = (COURSE_KEYS if is_course else LESSON_KEYS) - allowed
+    base_name = COURSE_FILE if is_course else path.name.rsplit(".", 2)[0] + ".md"
+    for key in document.front_matter:
+        if str(key) in settings_keys:
+            errors.append(
+                ContentError(
+                    path,
+                    f"'{key}' is not allowed in a translation: it is a setting, "
+                    f"written in {base_name} only",
+                    document.key_lines.get(str(key)),
+                )
+            )
+        elif str(key) not in allowed:
+            errors.append(
+                ContentError(
+                    path,
+                    f"unknown front matter key '{key}' (allowed in a translation: "
+                    f"{', '.join(sorted(allowed))})",
+                    document.key_lines.get(str(key)),
+                )
+            )
+    model = CourseTranslation if is_course else LessonTranslation
+    title = _optional_text(path, document, "title", max_length(model, "title"), errors) or ""
+    description = ""
+    if is_course:
+        limit = max_length(CourseTranslation, "description")
+        description = _optional_text(path, document, "description", limit, errors) or ""
+    _check_body(path, document, errors)
+    _check_media_references(path, document, reader)
+    quiz_texts = {}
+    if document.front_matter.get("quiz") is not None:
+        quiz_texts = read_quiz_texts(
+            path, document.front_matter["quiz"], document.lines, errors, quiz, base_name
+        )
+    if len(errors) > first_error:
+        return None
+    body = document.body if document.body.strip() else ""
+    return TranslationSource(path, language, title, body, description, quiz_texts)
 
 
 def _read_media(folder: Path, reader: _Reader) -> list[MediaSource]:
@@ -452,6 +585,8 @@ def _read_lessons(folder: Path, reader: _Reader) -> list[LessonSource]:
             break
         if path.name == COURSE_FILE or path.suffix != ".md" or path.name.startswith("."):
             continue
+        if TRANSLATED_FILE.fullmatch(path.name):
+            continue  # read with its base file: _read_translations
         match = LESSON_FILE.fullmatch(path.name)
         if not match:
             errors.append(

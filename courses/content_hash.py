@@ -16,9 +16,10 @@ import hashlib
 import json
 from typing import Any
 
-from courses.content_files import CourseSource, LessonSource
-from courses.models import Course, MediaFile
-from lessons.models import Lesson
+from courses.content_files import CourseSource, LessonSource, TranslationSource
+from courses.models import Course, CourseTranslation, MediaFile
+from courses.translations import canonical_quiz_texts
+from lessons.models import Lesson, LessonTranslation
 from quizzes.content_files import ChoiceSource, QuestionSource, QuizSource
 from quizzes.models import Question, QuestionType, Quiz
 
@@ -62,6 +63,35 @@ def question_fields(source: QuestionSource) -> dict[str, Any]:
 
 def choice_fields(source: ChoiceSource) -> dict[str, Any]:
     return dict(zip(CHOICE_FIELDS, (source.text, source.correct, source.feedback), strict=True))
+
+
+COURSE_TRANSLATION_FIELDS = ("title", "description", "introduction_markdown", "quiz_texts")
+LESSON_TRANSLATION_FIELDS = ("title", "body_markdown", "quiz_texts")
+
+
+def translation_fields(source: TranslationSource, course: bool) -> dict[str, Any]:
+    if course:
+        values = (source.title, source.description, source.body, source.quiz_texts)
+        return dict(zip(COURSE_TRANSLATION_FIELDS, values, strict=True))
+    values = (source.title, source.body, source.quiz_texts)
+    return dict(zip(LESSON_TRANSLATION_FIELDS, values, strict=True))
+
+
+def translation_hash(
+    translation: CourseTranslation | LessonTranslation | TranslationSource | None,
+    course: bool = False,
+) -> str:
+    """The texts of a translation file or row (``course``: of course.<lang>.md); ABSENT
+    for None. Quiz texts in their canonical form, as an admin's edit may not be."""
+    if translation is None:
+        return ABSENT
+    if isinstance(translation, TranslationSource):
+        fields = translation_fields(translation, course)
+    else:
+        names = COURSE_TRANSLATION_FIELDS if course else LESSON_TRANSLATION_FIELDS
+        fields = _values(translation, names)
+    texts = fields["quiz_texts"] if isinstance(fields["quiz_texts"], dict) else {}
+    return _digest({**fields, "quiz_texts": canonical_quiz_texts(texts)})
 
 
 def _digest(data: Any) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 
 from courses.media import MEDIA_FOLDER, path_problem
-from courses.models import Course, MediaFile, Visibility
+from courses.models import Course, CourseTranslation, MediaFile, Visibility
+from courses.translations import canonical_quiz_texts
 from quizzes.models import Question, QuestionType, Quiz, ShowAnswers
 
 
@@ -85,6 +86,22 @@ def _question(question: Question) -> dict[str, Any]:
     return data
 
 
+def _texts(title: str, quiz_texts: Any, quiz: Quiz | None) -> dict[str, Any]:
+    """The front matter of a translation: its title and its quiz texts, questions in
+    the quiz's order (texts of questions the quiz no longer has are left out)."""
+    data: dict[str, Any] = {"title": title} if title else {}
+    texts = canonical_quiz_texts(quiz_texts if isinstance(quiz_texts, dict) else {})
+    if quiz is None or quiz.retired_at is not None or not texts:
+        return data
+    questions = []
+    for key in quiz.questions.published().order_by("position", "id").values_list("key", flat=True):
+        if key in texts:
+            questions.append({"id": key, **texts[key]})
+    if questions:
+        data["quiz"] = {"questions": questions}
+    return data
+
+
 def export_course(course: Course, root: Path) -> list[Path]:
     """Write one course folder under ``root``; return the files written."""
     folder = Path(root) / course.slug
@@ -99,10 +116,19 @@ def export_course(course: Course, root: Path) -> list[Path]:
         header["quiz"] = quiz
     written = [folder / "course.md"]
     written[0].write_text(_front_matter(header, course.introduction_markdown), encoding="utf-8")
+    for translation in CourseTranslation.objects.filter(course=course):
+        data = _texts(translation.title, translation.quiz_texts, final)
+        if translation.description:  # after the title, before the quiz
+            quiz_texts = data.pop("quiz", None)
+            data["description"] = translation.description
+            data.update({"quiz": quiz_texts} if quiz_texts else {})
+        path = folder / f"course.{translation.language}.md"
+        path.write_text(_front_matter(data, translation.introduction_markdown), encoding="utf-8")
+        written.append(path)
 
     lessons = list(course.lessons.published().order_by("position", "id"))
     width = max(2, len(str(len(lessons))))
-    keep = {"course.md"}
+    keep = {path.name for path in written}
     for number, lesson in enumerate(lessons, start=1):
         data: dict[str, Any] = {"title": lesson.title}
         if lesson.minutes:
@@ -114,6 +140,12 @@ def export_course(course: Course, root: Path) -> list[Path]:
         path.write_text(_front_matter(data, lesson.body_markdown), encoding="utf-8")
         written.append(path)
         keep.add(path.name)
+        for translation in lesson.translations.all():
+            texts = _texts(translation.title, translation.quiz_texts, lesson_quiz)
+            translated = path.with_name(f"{path.stem}.{translation.language}.md")
+            translated.write_text(_front_matter(texts, translation.body_markdown), encoding="utf-8")
+            written.append(translated)
+            keep.add(translated.name)
     # A lesson file left from an earlier export under another number would
     # re-import as a duplicate slug: remove lesson files we did not write.
     for stale in folder.glob("*.md"):

@@ -1,13 +1,19 @@
 from pathlib import PurePosixPath
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 
-from courses.markdown import link_media, render_markdown
+from courses.markdown import MAX_MARKDOWN_LENGTH, link_media, render_markdown
+from courses.translations import (
+    quiz_text_problems,
+    validate_language,
+    validate_quiz_texts,
+)
 
 
 class Visibility(models.TextChoices):
@@ -99,6 +105,70 @@ class Course(models.Model):
         return {media.path: media.url for media in MediaFile.objects.filter(course=self)}
 
 
+class CourseTranslation(models.Model):
+    """A course's texts in another language (``course.<lang>.md``); what a learner
+    sees of it is decided by courses.translations.shown."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10, validators=[validate_language])
+    title = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    introduction_markdown = models.TextField("introduction", blank=True)
+    introduction_html = models.TextField(blank=True, editable=False)
+    quiz_texts = models.JSONField(
+        "final assessment texts",
+        default=dict,
+        blank=True,
+        validators=[validate_quiz_texts],
+        help_text='By question id: {"q1": {"prompt": "…", "explanation": "…", '
+        '"choices": [{"text": "…", "feedback": "…"}], "accept": ["…"]}}.',
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    imported_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Hash of course.<lang>.md as last imported (import conflict check).",
+    )
+
+    class Meta:
+        ordering = ["course", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "language"], name="unique_course_translation_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} ({self.language})"
+
+    def save(self, *args, **kwargs) -> None:
+        html = render_markdown(self.introduction_markdown)
+        self.introduction_html = link_media(html, self.course.media_urls())
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if len(self.introduction_markdown) > MAX_MARKDOWN_LENGTH:
+            raise ValidationError(
+                {"introduction_markdown": f"At most {MAX_MARKDOWN_LENGTH:,} characters."}
+            )
+        if self.course_id and isinstance(self.quiz_texts, dict):
+            Quiz = apps.get_model("quizzes", "Quiz")
+            quiz = Quiz.objects.filter(course_id=self.course_id).first()
+            if problems := quiz_text_problems(self.quiz_texts, quiz_shape(quiz)):
+                raise ValidationError({"quiz_texts": problems})
+
+
+def quiz_shape(quiz) -> dict[str, tuple[int, bool]]:
+    """{question id: (number of choices, is a short question)} of a quiz's published
+    questions: what translated quiz texts must fit. Empty for no quiz."""
+    if quiz is None:
+        return {}
+    rows = quiz.questions.published().annotate(choice_count=models.Count("choices"))
+    return {row.key: (row.choice_count, row.type == "short") for row in rows}
+
+
 def _stored_name(media: "MediaFile", name: str) -> str:
     # By course and content: a changed file gets a new name, so a cached copy of the
     # old one is never taken for it; the original name is kept for people.
@@ -158,6 +228,16 @@ def relink_media(course: Course) -> None:
     for lesson in Lesson.objects.filter(course=course, body_markdown__contains="media/"):
         lesson.course = course
         lesson.save(update_fields=["body_html"])
+    for translation in CourseTranslation.objects.filter(course=course):
+        translation.course = course
+        translation.save(update_fields=["introduction_html"])
+    LessonTranslation = apps.get_model("lessons", "LessonTranslation")
+    translations = LessonTranslation.objects.filter(
+        lesson__course=course, body_markdown__contains="media/"
+    ).select_related("lesson")
+    for translation in translations:
+        translation.lesson.course = course
+        translation.save(update_fields=["body_html"])
 
 
 @receiver(post_delete, sender=MediaFile)

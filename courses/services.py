@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from courses.content_files import CourseSource, MediaSource, read_content
+from courses.content_files import CourseSource, MediaSource, TranslationSource, read_content
 from courses.content_hash import (
     ABSENT,
     choice_fields,
@@ -31,10 +31,12 @@ from courses.content_hash import (
     question_fields,
     quiz_fields,
     quiz_hash,
+    translation_fields,
+    translation_hash,
 )
 from courses.media import Media
-from courses.models import Course, MediaFile, delete_unused_file, relink_media
-from lessons.models import Lesson
+from courses.models import Course, CourseTranslation, MediaFile, delete_unused_file, relink_media
+from lessons.models import Lesson, LessonTranslation
 from lessons.services import record_due_completions
 from quizzes.content_files import ChoiceSource, QuizSource
 from quizzes.models import Choice, Question, Quiz
@@ -57,6 +59,8 @@ class CourseImportReport:
     retired: list[str] = field(default_factory=list)
     quiz_changes: list[str] = field(default_factory=list)
     media_changes: list[str] = field(default_factory=list)  # "media/x.png added", ...
+    # "lesson welcome (de): translation created", ...
+    translation_changes: list[str] = field(default_factory=list)
     # Admin edits kept or overwritten, items only in the admin: one line each.
     notes: list[str] = field(default_factory=list)
 
@@ -70,6 +74,7 @@ class CourseImportReport:
             or self.retired
             or self.quiz_changes
             or self.media_changes
+            or self.translation_changes
         )
 
     def summary(self) -> str:
@@ -85,6 +90,11 @@ class CourseImportReport:
             f"{len(self.retired)} retired; quizzes: "
             + (f"{len(self.quiz_changes)} changes" if self.quiz_changes else "unchanged")
             + (f"; media: {len(self.media_changes)} changes" if self.media_changes else "")
+            + (
+                f"; translations: {len(self.translation_changes)} changes"
+                if self.translation_changes
+                else ""
+            )
         )
 
 
@@ -160,6 +170,9 @@ class _Plan:
     lessons: dict[str, _Item] = field(default_factory=dict)  # lessons in the files, by slug
     quizzes: dict[str, _Item] = field(default_factory=dict)  # by lesson slug, or "final..."
     retire: list[Lesson] = field(default_factory=list)
+    # By language; the lessons' by lesson slug, then language.
+    course_translations: dict[str, _Item] = field(default_factory=dict)
+    lesson_translations: dict[str, dict[str, _Item]] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -189,6 +202,25 @@ class _Plan:
         self.conflicts.append(Conflict(slug, what, side, by))
         return _Item(row, in_file, CONFLICT)
 
+    def judge_translations(
+        self,
+        what: str,
+        rows: dict[str, Any],
+        sources: dict[str, TranslationSource],
+        course: bool = False,
+    ) -> dict[str, _Item]:
+        """Each language in the files or the database, judged as the base files are: a
+        translation gone from the files is removed unless the admin edited it."""
+        items = {}
+        for language in sorted(set(rows) | set(sources)):
+            row, in_file = rows.get(language), translation_hash(sources.get(language), course)
+            if row is None:
+                items[language] = _Item(None, in_file)
+            else:
+                label = f"{what} in {language}"
+                items[language] = self.judge(label, row, translation_hash(row, course), in_file)
+        return items
+
     def judge_quiz(self, what: str, quiz: Quiz | None, source: QuizSource | None) -> _Item:
         if quiz is None:
             return _Item(None, quiz_hash(source))
@@ -201,7 +233,10 @@ def _plan_course(source: CourseSource, theirs: bool) -> _Plan:
     if course is None:
         plan.course = _Item(None, course_hash(source))
         plan.quizzes["final assessment"] = _Item(None, quiz_hash(source.final_assessment))
-        lessons, quizzes = {}, {}
+        lessons, quizzes, translations = {}, {}, {}
+        plan.course_translations = plan.judge_translations(
+            "course", {}, source.translations, course=True
+        )
     else:
         plan.course = plan.judge("course", course, course_hash(course), course_hash(source))
         final = Quiz.objects.filter(course=course).first()
@@ -210,10 +245,23 @@ def _plan_course(source: CourseSource, theirs: bool) -> _Plan:
         )
         lessons = {lesson.slug: lesson for lesson in Lesson.objects.filter(course=course)}
         quizzes = {quiz.lesson_id: quiz for quiz in Quiz.objects.filter(lesson__course=course)}
+        plan.course_translations = plan.judge_translations(
+            "course",
+            {row.language: row for row in CourseTranslation.objects.filter(course=course)},
+            source.translations,
+            course=True,
+        )
+        translations: dict[int, dict[str, LessonTranslation]] = {}
+        for row in LessonTranslation.objects.filter(lesson__course=course):
+            translations.setdefault(row.lesson_id, {})[row.language] = row
 
     for lesson_source in source.lessons:
         slug = lesson_source.slug
         lesson = lessons.pop(slug, None)
+        rows = translations.get(lesson.pk, {}) if lesson is not None else {}
+        plan.lesson_translations[slug] = plan.judge_translations(
+            f"lesson {slug}", rows, lesson_source.translations
+        )
         if lesson is None:
             plan.lessons[slug] = _Item(None, lesson_hash(lesson_source))
             plan.quizzes[slug] = _Item(None, quiz_hash(lesson_source.quiz))
@@ -257,6 +305,9 @@ def _write_course(plan: _Plan) -> CourseImportReport:
     # Media belong to the course: written when the course is, kept with its admin edit.
     if plan.course.action == TAKE:
         report.media_changes = _sync_media(course, source.media)
+    report.translation_changes += _sync_translations(
+        "course", plan.course_translations, source.translations, course=course
+    )
 
     report.quiz_changes += _sync_quiz(
         source.final_assessment, "final assessment", plan.quizzes["final assessment"], course=course
@@ -288,6 +339,13 @@ def _write_course(plan: _Plan) -> CourseImportReport:
             report.unchanged.append(slug)
         quiz_item = plan.quizzes[slug]
         report.quiz_changes += _sync_quiz(lesson_source.quiz, slug, quiz_item, lesson=lesson)
+        lesson.course = course  # for the media links of its translations
+        report.translation_changes += _sync_translations(
+            f"lesson {slug}",
+            plan.lesson_translations[slug],
+            lesson_source.translations,
+            lesson=lesson,
+        )
 
     now = timezone.now()
     for lesson in plan.retire:
@@ -304,6 +362,34 @@ def _write_course(plan: _Plan) -> CourseImportReport:
             " that the changes made due"
         )
     return report
+
+
+def _sync_translations(
+    label: str, items: dict[str, _Item], sources: dict[str, TranslationSource], **owner
+) -> list[str]:
+    """Create, update or remove the translations of a course or lesson (``owner``) as
+    planned; return what changed."""
+    is_course = "course" in owner
+    model = CourseTranslation if is_course else LessonTranslation
+    changes = []
+    for language, item in items.items():
+        row, source = item.row, sources.get(language)
+        if item.action != TAKE:
+            if row is not None:
+                _save(row, item, {})  # records the hash when the two sides agree
+            continue
+        if source is None:
+            if row is not None:
+                row.delete()
+                changes.append(f"{label} ({language}): translation removed")
+            continue
+        fields = translation_fields(source, is_course)
+        if row is None:
+            model.objects.create(**owner, language=language, imported_hash=item.file_hash, **fields)
+            changes.append(f"{label} ({language}): translation created")
+        elif _save(row, item, fields):
+            changes.append(f"{label} ({language}): translation updated")
+    return changes
 
 
 def _sync_media(course: Course, sources: list[MediaSource]) -> list[str]:

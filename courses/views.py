@@ -2,6 +2,8 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from courses.models import Course, MediaFile, Visibility
@@ -18,6 +20,7 @@ from lessons.services import (
     progress_from_lessons,
     record_course_completion,
 )
+from lessons.translations import show_in_language
 from training.assignments import assigned_courses, fresh_start_asked
 from training.roles import can_follow
 from training.services import AssignmentError, start_fresh_run
@@ -41,6 +44,10 @@ def my_learning(request: HttpRequest) -> HttpResponse:
     chosen = [lesson_id for item in assigned if item.lesson_ids for lesson_id in item.lesson_ids]
     steps.update(next_steps_among(request.user, chosen) if chosen else {})
     assigned_ids = {item.course.pk for item in assigned}
+    show_in_language(
+        courses=[item.course for item in assigned] + [course for course, _p, _s in rows],
+        lessons=[step.lesson for step in steps.values() if step and step.lesson],
+    )
     return render(
         request,
         "courses/my_learning.html",
@@ -57,16 +64,12 @@ def my_learning(request: HttpRequest) -> HttpResponse:
 
 def catalogue(request: HttpRequest) -> HttpResponse:
     """Open courses anyone may start, with the learner's progress in each."""
-    return render(
-        request,
-        "courses/catalogue.html",
-        {
-            "course_rows": courses_with_progress(
-                request.user,
-                Course.objects.filter(visibility=Visibility.OPEN, published_at__isnull=False),
-            )
-        },
+    rows = courses_with_progress(
+        request.user,
+        Course.objects.filter(visibility=Visibility.OPEN, published_at__isnull=False),
     )
+    show_in_language(courses=[course for course, _progress in rows])
+    return render(request, "courses/catalogue.html", {"course_rows": rows})
 
 
 def _learner_course(request: HttpRequest, course_slug: str):
@@ -79,6 +82,7 @@ def _learner_course(request: HttpRequest, course_slug: str):
 
 def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
     course, state = _learner_course(request, course_slug)
+    show_in_language(lessons=state.lessons, full=[course])
     current = lesson_to_continue(state.lessons)
     return render(
         request,
@@ -111,15 +115,21 @@ def course_complete(request: HttpRequest, course_slug: str) -> HttpResponse:
     course, state = _learner_course(request, course_slug)
     progress = state.progress
     if progress.awaiting_final:
-        messages.info(request, "Pass the final assessment to complete the course.")
+        messages.info(request, _("Pass the final assessment to complete the course."))
         return redirect(state.final)
     if progress.state != ProgressState.COMPLETED:
         messages.info(
             request,
-            f"You have {progress.remaining} of {progress.total} lessons still to finish.",
+            ngettext(
+                "You have %(remaining)s of %(total)s lesson still to finish.",
+                "You have %(remaining)s of %(total)s lessons still to finish.",
+                progress.total,
+            )
+            % {"remaining": progress.remaining, "total": progress.total},
         )
         return redirect(course)
     completion = state.completion or record_course_completion(request.user, course)
+    show_in_language([course], state.lessons)
     return render(
         request,
         "courses/course_complete.html",
@@ -145,7 +155,8 @@ def start_again(request: HttpRequest, course_slug: str) -> HttpResponse:
         return redirect(course)
     messages.success(
         request,
-        f"You are starting “{course}” again. Your earlier completion and results are kept.",
+        _("You are starting “%(course)s” again. Your earlier completion and results are kept.")
+        % {"course": course},
     )
     return redirect("courses:continue", course.slug)
 

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from courses.admin import TranslationForm, TranslationFormSet
 from courses.admin_tools import (
     KeepsLearnerRecords,
     PublishedFilter,
@@ -20,7 +21,13 @@ from courses.admin_tools import (
     unretire,
 )
 from lessons.certificates import CertificateError, normalise_code, revoke_certificate
-from lessons.models import Certificate, CourseCompletion, Lesson, LessonProgress
+from lessons.models import (
+    Certificate,
+    CourseCompletion,
+    Lesson,
+    LessonProgress,
+    LessonTranslation,
+)
 
 
 class RecordAdmin(admin.ModelAdmin):
@@ -34,6 +41,16 @@ class RecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class LessonTranslationInline(admin.StackedInline):
+    """The lesson's texts in other languages (NN-slug.<lang>.md): fix a typo here."""
+
+    model = LessonTranslation
+    form = TranslationForm
+    formset = TranslationFormSet
+    fields = ["language", "title", "body_markdown", "quiz_texts"]
+    extra = 0
 
 
 @admin.register(Lesson)
@@ -56,12 +73,11 @@ class LessonAdmin(KeepsLearnerRecords, admin.ModelAdmin):
     ]
     readonly_fields = ["rendered", "published_at", "retired_at"]
     actions = [publish, unpublish, retire, unretire]
+    inlines = [LessonTranslationInline]
     # A plain, roomy Markdown editor; the rendered preview is below it.
     formfield_overrides = {
         models.TextField: {
-            "widget": forms.Textarea(
-                attrs={"rows": 22, "cols": 90, "class": "markdown-editor"}
-            )
+            "widget": forms.Textarea(attrs={"rows": 22, "cols": 90, "class": "markdown-editor"})
         }
     }
 

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lessons.models import CODE_ALPHABET, Certificate
 
@@ -94,14 +95,14 @@ def revoke_certificate(certificate: Certificate, *, by, reason: str) -> Certific
     users with ``lessons.change_certificate``; a reason is required (it stays
     internal: the verification page shows only that and when)."""
     if not by.has_perm("lessons.change_certificate"):
-        raise CertificateError("You cannot revoke certificates.")
+        raise CertificateError(_("You cannot revoke certificates."))
     reason = reason.strip()
     if not reason:
-        raise CertificateError("Give a reason for revoking the certificate.")
+        raise CertificateError(_("Give a reason for revoking the certificate."))
     # The row lock makes two admins revoking at once record one revocation.
     locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if locked.revoked_at is not None:
-        raise CertificateError("This certificate is already revoked.")
+        raise CertificateError(_("This certificate is already revoked."))
     locked.revoked_at = timezone.now()
     locked.revoked_reason = reason
     locked.revoked_by = by

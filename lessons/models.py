@@ -6,16 +6,19 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from courses.markdown import MAX_MARKDOWN_LENGTH, link_media, render_markdown
+from courses.models import quiz_shape
+from courses.translations import quiz_text_problems, validate_language, validate_quiz_texts
 
 
 class ProgressState(models.TextChoices):
     """Where a learner stands in a lesson or a course; labels are what the pages show."""
 
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In Progress"
-    COMPLETED = "completed", "Completed"
+    NOT_STARTED = "not_started", gettext_lazy("Not started")
+    IN_PROGRESS = "in_progress", gettext_lazy("In Progress")
+    COMPLETED = "completed", gettext_lazy("Completed")
 
 
 class CurrentRunManager(models.Manager):
@@ -127,6 +130,61 @@ class Lesson(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None and self.retired_at is None
+
+
+class LessonTranslation(models.Model):
+    """A lesson's texts in another language (``NN-slug.<lang>.md``); what a learner
+    sees of it is decided by courses.translations.shown."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10, validators=[validate_language])
+    title = models.CharField(max_length=200, blank=True)
+    body_markdown = models.TextField("body", blank=True)
+    body_html = models.TextField(blank=True, editable=False)
+    quiz_texts = models.JSONField(
+        "quiz texts",
+        default=dict,
+        blank=True,
+        validators=[validate_quiz_texts],
+        help_text='By question id: {"q1": {"prompt": "…", "explanation": "…", '
+        '"choices": [{"text": "…", "feedback": "…"}], "accept": ["…"]}}.',
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    imported_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Hash of NN-slug.<lang>.md as last imported (import conflict check).",
+    )
+
+    class Meta:
+        ordering = ["lesson", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson", "language"], name="unique_lesson_translation_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson} ({self.language})"
+
+    def save(self, *args, **kwargs) -> None:
+        html = render_markdown(self.body_markdown)
+        if "media/" in html:
+            html = link_media(html, self.lesson.course.media_urls())
+        self.body_html = html
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if len(self.body_markdown) > MAX_MARKDOWN_LENGTH:
+            raise ValidationError({"body_markdown": f"At most {MAX_MARKDOWN_LENGTH:,} characters."})
+        if self.lesson_id and isinstance(self.quiz_texts, dict):
+            from quizzes.models import Quiz
+
+            quiz = Quiz.objects.filter(lesson_id=self.lesson_id).first()
+            if problems := quiz_text_problems(self.quiz_texts, quiz_shape(quiz)):
+                raise ValidationError({"quiz_texts": problems})
 
 
 class LessonProgress(models.Model):

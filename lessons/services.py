@@ -24,6 +24,8 @@ from django.db import models, transaction
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses.models import Course
 from lessons.models import (
@@ -54,11 +56,11 @@ class CourseState(models.TextChoices):
     uses (``CourseProgress.course_state`` decides it). Overdue is not a state: it
     is a separate flag of an assignment (training.assignments)."""
 
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In Progress"
+    NOT_STARTED = "not_started", gettext_lazy("Not started")
+    IN_PROGRESS = "in_progress", gettext_lazy("In Progress")
     # Every lesson done, the final assessment not passed yet (also after a failed try).
-    AWAITING_FINAL = "awaiting_final", "Awaiting final"
-    COMPLETED = "completed", "Completed"
+    AWAITING_FINAL = "awaiting_final", gettext_lazy("Awaiting final")
+    COMPLETED = "completed", gettext_lazy("Completed")
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ class CourseProgress:
 def start_lesson(learner, lesson: Lesson) -> LessonProgress:
     """Record that the learner opened the lesson; opening it again changes nothing."""
     if not lesson.is_published:
-        raise LessonError("This lesson is no longer available.")
+        raise LessonError(_("This lesson is no longer available."))
     progress, _created = LessonProgress.objects.get_or_create(
         learner=learner,
         lesson=lesson,
@@ -141,9 +143,9 @@ def start_lesson(learner, lesson: Lesson) -> LessonProgress:
 def complete_lesson(learner, lesson: Lesson) -> LessonProgress:
     """ "Mark complete". Idempotent: a double click records one completion."""
     if not lesson.is_published:
-        raise LessonError("This lesson is no longer available.")
+        raise LessonError(_("This lesson is no longer available."))
     if Quiz.objects.published().filter(lesson=lesson).exists():
-        raise LessonError("Pass this lesson's quiz to complete it.")
+        raise LessonError(_("Pass this lesson's quiz to complete it."))
     return record_lesson_completion(learner, lesson)
 
 

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy, ngettext
 
 from courses.models import Course
 from courses.roles import may_preview_content
@@ -24,6 +25,7 @@ from lessons.services import (
     progress_from_lessons,
     start_lesson,
 )
+from lessons.translations import show_in_language
 
 
 def _published_lesson(request: HttpRequest, course_slug: str, lesson_slug: str) -> Lesson:
@@ -44,6 +46,7 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
     current = lessons[index]
     if current.state == ProgressState.NOT_STARTED:
         current.state = ProgressState(start_lesson(request.user, lesson).state)
+    show_in_language([lesson.course], lessons, full=[lesson])
     final = course_state.final
     return render(
         request,
@@ -65,7 +68,9 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
 
 @post_only(
     _published_lesson,
-    "You were signed out before the lesson was marked complete. Mark it complete again.",
+    gettext_lazy(
+        "You were signed out before the lesson was marked complete. Mark it complete again."
+    ),
 )
 def mark_complete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = _published_lesson(request, course_slug, lesson_slug)
@@ -91,7 +96,13 @@ def next_step_after(request: HttpRequest, lesson: Lesson) -> str:
     if progress.awaiting_final:
         return final.get_absolute_url()
     messages.info(
-        request, f"You have {progress.remaining} of {progress.total} lessons still to finish."
+        request,
+        ngettext(
+            "You have %(remaining)s of %(total)s lesson still to finish.",
+            "You have %(remaining)s of %(total)s lessons still to finish.",
+            progress.total,
+        )
+        % {"remaining": progress.remaining, "total": progress.total},
     )
     return reverse("courses:continue", args=[course.slug])
 

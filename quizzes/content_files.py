@@ -300,3 +300,149 @@ def _read_choices(reader: _Reader, raw: Any, kind: str, what: str, at: tuple) ->
     if len(set(texts)) != len(texts):
         reader.error(f"{what}: two choices have the same text", (*at, "choices"))
     return choices
+
+
+TRANSLATED_QUESTION_KEYS = {"id", "prompt", "explanation", "choices", "accept"}
+TRANSLATED_CHOICE_KEYS = {"text", "feedback"}
+
+
+def read_quiz_texts(
+    path: Path,
+    data: Any,
+    lines: dict[tuple, int],
+    errors: list[ContentError],
+    base: QuizSource | None,
+    base_name: str,
+) -> dict:
+    """Validate the ``quiz:`` of a translation (texts only, questions named by the
+    base file's ids, as many choices in the same order) against ``base``, the quiz of
+    the base file ``base_name``; return the texts by question id
+    (courses.translations.canonical_quiz_texts), or {} with errors appended."""
+    reader = _Reader(path, lines, errors)
+    at = ("quiz",)
+    if base is None:
+        reader.error(f"quiz: {base_name} has no quiz (or it has errors) to translate", at)
+        return {}
+    if not isinstance(data, dict):
+        reader.error("quiz: must be a mapping with 'questions'", at)
+        return {}
+    for key in data:
+        if key in QUIZ_KEYS - {"questions"}:
+            reader.error(
+                f"quiz: '{key}' is not allowed in a translation: it is a setting, "
+                f"written in {base_name} only",
+                (*at, key),
+            )
+        elif key != "questions":
+            reader.unknown_keys({key: None}, {"questions"}, at, "quiz")
+    raw_questions = data.get("questions")
+    if not isinstance(raw_questions, list) or not raw_questions:
+        reader.error("quiz: 'questions' must be a list of at least one question", at)
+        return {}
+    by_key = {question.key: question for question in base.questions}
+    texts: dict[str, dict] = {}
+    for index, raw in enumerate(raw_questions):
+        item_at = (*at, "questions", index)
+        what = f"quiz question {index + 1}"
+        if not isinstance(raw, dict):
+            reader.error(f"{what}: must be a mapping with id and prompt", item_at)
+            continue
+        key = raw.get("id")
+        if not isinstance(key, str) or key not in by_key:
+            reader.error(
+                f"{what}: 'id' must name a question of {base_name} (one of: {', '.join(by_key)})",
+                (*item_at, "id") if "id" in raw else item_at,
+            )
+            continue
+        if key in texts:
+            reader.error(f"{what}: id '{key}' is translated twice", (*item_at, "id"))
+            continue
+        texts[key] = _read_question_texts(reader, raw, by_key[key], what, item_at, base_name)
+    if reader.failed:
+        return {}
+    from courses.translations import canonical_quiz_texts  # courses above quizzes
+
+    return canonical_quiz_texts(texts)
+
+
+def _read_question_texts(
+    reader: _Reader, raw: dict, base: QuestionSource, what: str, at: tuple, base_name: str
+) -> dict:
+    for key in raw:
+        if key in KEYS_BY_TYPE[base.type] - TRANSLATED_QUESTION_KEYS or key == "type":
+            reader.error(
+                f"{what}: '{key}' is not allowed in a translation: it is a setting, "
+                f"written in {base_name} only",
+                (*at, key),
+            )
+        elif key not in TRANSLATED_QUESTION_KEYS:
+            reader.unknown_keys({key: None}, TRANSLATED_QUESTION_KEYS, at, what)
+    texts: dict[str, Any] = {
+        "prompt": reader.text(raw, "prompt", at, what, required=False),
+        "explanation": reader.text(raw, "explanation", at, what, required=False),
+    }
+    if "choices" in raw:
+        texts["choices"] = _read_choice_texts(reader, raw["choices"], base, what, at, base_name)
+    if "accept" in raw:
+        if base.type != SHORT:
+            reader.error(f"{what}: only a short question accepts answers", (*at, "accept"))
+        else:
+            texts["accept"] = _read_accept_texts(reader, raw["accept"], what, at)
+    return texts
+
+
+def _read_choice_texts(
+    reader: _Reader, raw: Any, base: QuestionSource, what: str, at: tuple, base_name: str
+) -> list[dict]:
+    at = (*at, "choices")
+    if base.type == SHORT:
+        reader.error(f"{what}: a short question has no choices", at)
+        return []
+    if not isinstance(raw, list) or len(raw) != len(base.choices):
+        count = len(raw) if isinstance(raw, list) else 0
+        reader.error(
+            f"{what}: {count} choices, but the question has {len(base.choices)} in "
+            f"{base_name}: translate each, in the same order",
+            at,
+        )
+        return []
+    choices = []
+    for number, item in enumerate(raw, start=1):
+        item_at = (*at, number - 1)
+        label = f"{what}, choice {number}"
+        if not isinstance(item, dict):
+            reader.error(f"{label}: must be a mapping with text (and feedback)", item_at)
+            continue
+        for key in item:
+            if key == "correct":
+                reader.error(
+                    f"{label}: 'correct' is not allowed in a translation: it is a setting, "
+                    f"written in {base_name} only",
+                    (*item_at, key),
+                )
+            elif key not in TRANSLATED_CHOICE_KEYS:
+                reader.unknown_keys({key: None}, TRANSLATED_CHOICE_KEYS, item_at, label)
+        text = reader.text(item, "text", item_at, label, required=False)
+        reader.too_long(text, max_length(Choice, "text"), f"{label}: 'text'", (*item_at, "text"))
+        feedback = reader.text(item, "feedback", item_at, label, required=False)
+        choices.append({"text": text, "feedback": feedback})
+    return choices
+
+
+def _read_accept_texts(reader: _Reader, raw: Any, what: str, at: tuple) -> list[str]:
+    if isinstance(raw, str | int | float) and not isinstance(raw, bool):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(
+        isinstance(a, str | int | float) and not isinstance(a, bool) and str(a).strip() for a in raw
+    ):
+        reader.error(f"{what}: 'accept' must be a list of accepted answers", (*at, "accept"))
+        return []
+    accept = [str(a).strip() for a in raw]
+    for number, answer in enumerate(accept):
+        label = f"{what}: accepted answer {number + 1}"
+        reader.too_long(answer, MAX_TEXT_ANSWER, label, (*at, "accept", number))
+        if not normalise_text_answer(answer):
+            reader.error(
+                f"{label} is only punctuation, which grading ignores", (*at, "accept", number)
+            )
+    return accept

@@ -17,6 +17,7 @@ from django.core import signing
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from quizzes.models import Attempt, Question, QuestionType
 from quizzes.services import (
@@ -59,10 +60,10 @@ def save_answers(attempt: Attempt, data: QueryDict) -> dict[str, list[str]]:
         # Locked, so a save racing the submit either lands before it or is refused.
         locked = Attempt.objects.select_for_update().filter(pk=attempt.pk).first()
         if locked is None or locked.is_submitted:
-            raise DraftClosed("This attempt was already submitted; its answers are final.")
+            raise DraftClosed(_("This attempt was already submitted; its answers are final."))
         # Past the deadline the saved answers are what gets graded: no more changes.
         if time_is_up(locked, timezone.now(), DEADLINE_GRACE):
-            raise DraftClosed("Time is up for this attempt; its saved answers are final.")
+            raise DraftClosed(_("Time is up for this attempt; its saved answers are final."))
         types = dict(
             Question.objects.published().filter(quiz_id=locked.quiz_id).values_list("pk", "type")
         )
@@ -86,11 +87,11 @@ def _read_answers(data: QueryDict, types: dict[str, str]) -> dict[str, list[str]
             raise DraftRefused(f"{key[:40]!r} is not a question of this quiz.")
         values = data.getlist(key)
         if len(values) > MAX_VALUES_PER_QUESTION:
-            raise DraftRefused("Too many answers to one question.")
+            raise DraftRefused(_("Too many answers to one question."))
         if any(len(value) > MAX_TEXT_ANSWER for value in values):
-            raise DraftRefused("An answer is too long.")
+            raise DraftRefused(_("An answer is too long."))
         if types[question_id] != QuestionType.SHORT and not all(v.isdigit() for v in values):
-            raise DraftRefused("A choice is not a number.")
+            raise DraftRefused(_("A choice is not a number."))
         values = [value for value in values if value.strip()]
         if values:
             saved[question_id] = values
@@ -117,9 +118,9 @@ def save_signed_out(token: str, quiz_id: int, data: QueryDict) -> Attempt:
         payload = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
         attempt_id, learner_id = int(payload["attempt"]), int(payload["learner"])
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise DraftRefused("The answer sheet's token is not valid.") from exc
+        raise DraftRefused(_("The answer sheet's token is not valid.")) from exc
     attempt = Attempt.objects.filter(pk=attempt_id, learner_id=learner_id, quiz_id=quiz_id).first()
     if attempt is None:
-        raise DraftRefused("The answer sheet's token is not valid.")
+        raise DraftRefused(_("The answer sheet's token is not valid."))
     save_answers(attempt, data)
     return attempt

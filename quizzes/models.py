@@ -6,24 +6,26 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from lessons.models import CurrentRunManager
 
 
 class QuestionType(models.TextChoices):
-    SINGLE = "single", "Single choice"
-    MULTIPLE = "multiple", "Multiple choice (select all that apply)"
-    TRUE_FALSE = "true_false", "True or false"
-    SHORT = "short", "Short answer"
+    SINGLE = "single", gettext_lazy("Single choice")
+    MULTIPLE = "multiple", gettext_lazy("Multiple choice (select all that apply)")
+    TRUE_FALSE = "true_false", gettext_lazy("True or false")
+    SHORT = "short", gettext_lazy("Short answer")
 
 
 class ShowAnswers(models.TextChoices):
     """When a learner may see the correct answers (and explanations) of an attempt."""
 
-    ALWAYS = "always", "Always, right after each attempt"
-    AFTER_PASS = "after_pass", "Once the learner has passed"
-    AFTER_LAST_ATTEMPT = "after_last_attempt", "Once passed or no attempts are left"
-    NEVER = "never", "Never"
+    ALWAYS = "always", gettext_lazy("Always, right after each attempt")
+    AFTER_PASS = "after_pass", gettext_lazy("Once the learner has passed")
+    AFTER_LAST_ATTEMPT = "after_last_attempt", gettext_lazy("Once passed or no attempts are left")
+    NEVER = "never", gettext_lazy("Never")
 
 
 # A timed quiz is done in one sitting; a day is already far beyond one.
@@ -108,8 +110,14 @@ class Quiz(models.Model):
             if self.draw > available:
                 raise ValidationError(
                     {
-                        "draw": f"Cannot draw {self.draw} questions: the quiz has "
-                        f"{available} published question{'s' if available != 1 else ''}."
+                        "draw": ngettext(
+                            "Cannot draw %(draw)s questions: the quiz has "
+                            "%(available)s published question.",
+                            "Cannot draw %(draw)s questions: the quiz has "
+                            "%(available)s published questions.",
+                            available,
+                        )
+                        % {"draw": self.draw, "available": available}
                     }
                 )
 
@@ -126,10 +134,10 @@ class Quiz(models.Model):
         # has neither; getattr also covers a missing related row, whose
         # RelatedObjectDoesNotExist is an AttributeError. __str__ must never raise.
         if (course := getattr(self, "course", None)) is not None:
-            return f"Final assessment: {course.title}"
+            return _("Final assessment: %(course)s") % {"course": course.title}
         if (lesson := getattr(self, "lesson", None)) is not None:
-            return f"Quiz: {lesson.title}"
-        return "Quiz (unattached)"
+            return _("Quiz: %(lesson)s") % {"lesson": lesson.title}
+        return _("Quiz (unattached)")
 
     @property
     def owning_course(self):
@@ -138,14 +146,23 @@ class Quiz(models.Model):
     def attempts_label(self, used: int) -> str:
         """ "1 of 3 attempts used", or "1 attempt used" when unlimited."""
         if self.max_attempts:
-            return f"{used} of {self.max_attempts} attempts used"
-        return f"{used} attempt{'s' if used != 1 else ''} used"
+            return ngettext(
+                "%(used)s of %(max)s attempt used",
+                "%(used)s of %(max)s attempts used",
+                self.max_attempts,
+            ) % {"used": used, "max": self.max_attempts}
+        return ngettext("%(used)s attempt used", "%(used)s attempts used", used) % {"used": used}
 
     def attempts_left_label(self, used: int) -> str:
         """ "2 of 3 attempts left"; "" when unlimited (nothing worth saying)."""
         if not self.max_attempts:
             return ""
-        return f"{max(self.max_attempts - used, 0)} of {self.max_attempts} attempts left"
+        left = max(self.max_attempts - used, 0)
+        return ngettext(
+            "%(left)s of %(max)s attempt left",
+            "%(left)s of %(max)s attempts left",
+            self.max_attempts,
+        ) % {"left": left, "max": self.max_attempts}
 
     def has_attempts_left(self, used: int) -> bool:
         return not self.max_attempts or used < self.max_attempts

@@ -29,6 +29,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Prefetch, Q
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from lessons.http import CONTROL_CHARACTERS, MalformedInput, parse_id
 from lessons.models import ProgressState
@@ -38,6 +40,7 @@ from lessons.services import (
     record_lesson_completion,
 )
 from quizzes.models import Answer, Attempt, Choice, Question, QuestionType, Quiz, ShowAnswers
+from quizzes.translations import accepted_in_translations
 
 MAX_TEXT_ANSWER = 200
 FIELD_PREFIX = "question-"
@@ -77,8 +80,12 @@ class MissingAnswers(QuizError):
 
     def __init__(self, unanswered: list[int], given: dict[int, GivenAnswer]):
         super().__init__(
-            "Answer every question before submitting: "
-            f"{len(unanswered)} question{'s are' if len(unanswered) != 1 else ' is'} unanswered."
+            ngettext(
+                "Answer every question before submitting: %(count)s question is unanswered.",
+                "Answer every question before submitting: %(count)s questions are unanswered.",
+                len(unanswered),
+            )
+            % {"count": len(unanswered)}
         )
         self.unanswered = unanswered
         self.given = given
@@ -117,10 +124,11 @@ def normalise_text_answer(text: str) -> str:
     return text.rstrip(TRAILING_PUNCTUATION + " ")
 
 
-def is_correct(question: Question, answer: GivenAnswer) -> bool:
-    """One point or none; written once, used for every question type."""
+def is_correct(question: Question, answer: GivenAnswer, also_accepted: Sequence[str] = ()) -> bool:
+    """One point or none; written once, used for every question type. A short
+    question also accepts ``also_accepted`` (its translations' answers)."""
     if question.type == QuestionType.SHORT:
-        accepted = {normalise_text_answer(a) for a in question.accepted_answers}
+        accepted = {normalise_text_answer(a) for a in [*question.accepted_answers, *also_accepted]}
         return normalise_text_answer(answer.text) in accepted
     correct = {choice.pk for choice in question.ordered_choices if choice.is_correct}
     return set(answer.choice_ids) == correct
@@ -133,17 +141,23 @@ def passes(score: int, max_score: int, pass_mark: int) -> bool:
 def check_quiz_open(learner, quiz: Quiz) -> None:
     """Raise QuizLocked unless the learner may take the quiz now."""
     if quiz.retired_at is not None:
-        raise QuizLocked("This quiz is no longer available.")
+        raise QuizLocked(_("This quiz is no longer available."))
     if quiz.is_final_assessment:
         lessons = lessons_with_state(learner, quiz.course)
         left = sum(lesson.state != ProgressState.COMPLETED for lesson in lessons)
         if not lessons or left:
             raise QuizLocked(
-                f"The final assessment opens when every lesson is complete: {left} "
-                f"lesson{'s' if left != 1 else ''} to go."
+                ngettext(
+                    "The final assessment opens when every lesson is complete: "
+                    "%(left)s lesson to go.",
+                    "The final assessment opens when every lesson is complete: "
+                    "%(left)s lessons to go.",
+                    left,
+                )
+                % {"left": left}
             )
     elif not quiz.lesson.is_published:
-        raise QuizLocked("This quiz is no longer available.")
+        raise QuizLocked(_("This quiz is no longer available."))
 
 
 def quiz_status(learner, quiz: Quiz) -> QuizStatus:
@@ -175,7 +189,7 @@ def open_attempt(learner, quiz: Quiz, used: int) -> Attempt | None:
     """
     check_quiz_open(learner, quiz)
     existing = Attempt.objects.filter(learner=learner, quiz=quiz, submitted_at__isnull=True)
-    for _ in range(OPEN_ATTEMPT_TRIES):
+    for _try in range(OPEN_ATTEMPT_TRIES):
         attempt = existing.first()
         if attempt is not None:
             return attempt
@@ -300,32 +314,34 @@ def read_answer_sheet(
             except MalformedInput:
                 known = False
             if not known:
-                raise TamperedAnswers(f"{key[:40]!r} is not a question of this quiz.")
+                raise TamperedAnswers(
+                    _("%(key)s is not a question of this quiz.") % {"key": repr(key[:40])}
+                )
     given: dict[int, GivenAnswer] = {}
     for question in questions:
         values = data.getlist(f"{FIELD_PREFIX}{question.pk}")
         if question.type == QuestionType.SHORT:
             if len(values) > 1:
-                raise TamperedAnswers("Two answers to one question.")
+                raise TamperedAnswers(_("Two answers to one question."))
             text = values[0].strip() if values else ""
             if len(text) > MAX_TEXT_ANSWER:
-                raise TamperedAnswers("The answer is too long.")
+                raise TamperedAnswers(_("The answer is too long."))
             # Refused at the edge too (config.middleware); never stored, whoever calls.
             if CONTROL_CHARACTERS.search(text):
-                raise TamperedAnswers("The answer contains control characters.")
+                raise TamperedAnswers(_("The answer contains control characters."))
             given[question.pk] = GivenAnswer(text=text)
             continue
         try:
             choice_ids = tuple(parse_id(value, "choice") for value in values)
         except MalformedInput as exc:
-            raise TamperedAnswers("A choice is not a number.") from exc
+            raise TamperedAnswers(_("A choice is not a number.")) from exc
         valid = {choice.pk for choice in question.ordered_choices}
         if not set(choice_ids) <= valid:
-            raise TamperedAnswers("A choice does not belong to its question.")
+            raise TamperedAnswers(_("A choice does not belong to its question."))
         if len(set(choice_ids)) != len(choice_ids) or (
             not question.allows_several and len(choice_ids) > 1
         ):
-            raise TamperedAnswers("Too many answers to one question.")
+            raise TamperedAnswers(_("Too many answers to one question."))
         given[question.pk] = GivenAnswer(choice_ids=choice_ids)
     unanswered = [pk for pk, answer in given.items() if answer.is_blank]
     if unanswered and not allow_blank:
@@ -435,13 +451,13 @@ def _locked_attempt(learner, quiz: Quiz, attempt_id: int) -> Attempt:
         .first()
     )
     if attempt is None:
-        raise TamperedAnswers("No such attempt.")
+        raise TamperedAnswers(_("No such attempt."))
     try:
         check_quiz_open(learner, quiz)
     except QuizLocked as exc:
         raise TamperedAnswers(str(exc)) from exc
     if attempt.is_submitted:
-        raise AttemptClosed("This attempt was already submitted; here is its result.", attempt)
+        raise AttemptClosed(_("This attempt was already submitted; here is its result."), attempt)
     return attempt
 
 
@@ -451,6 +467,8 @@ def _grade(
     """Record one answer per question (a missing one is blank, and wrong), the score,
     and the lesson or course completion a pass brings."""
     answers = []
+    short = any(question.type == QuestionType.SHORT for question in questions)
+    translated = accepted_in_translations(quiz) if short else {}
     for position, question in enumerate(questions, start=1):
         answer = given.get(question.pk, GivenAnswer())
         given_text, expected_text = _describe(question, answer)
@@ -461,7 +479,8 @@ def _grade(
                 position=position,
                 choice_ids=list(answer.choice_ids),
                 text=answer.text,
-                is_correct=not answer.is_blank and is_correct(question, answer),
+                is_correct=not answer.is_blank
+                and is_correct(question, answer, translated.get(question.key, ())),
                 prompt=question.prompt,
                 given=given_text,
                 expected=expected_text,

@@ -7,11 +7,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.models import Course
 from lessons.certificates import certificates_of
 from lessons.http import parse_id, post_only
 from lessons.services import learner_course
+from lessons.translations import show_in_language
 from quizzes import drafts
 from quizzes.drafts import DraftClosed, DraftRefused
 from quizzes.models import Attempt, Quiz
@@ -30,6 +32,7 @@ from quizzes.services import (
     submit_attempt,
     time_left,
 )
+from quizzes.translations import localise_questions, localise_review
 
 
 def _published_quiz(request: HttpRequest, quiz_id: int) -> Quiz:
@@ -41,7 +44,7 @@ def _published_quiz(request: HttpRequest, quiz_id: int) -> Quiz:
         pk=quiz_id,
     )
     if quiz.lesson_id and not quiz.lesson.is_published:
-        raise Http404("This quiz is no longer available.")
+        raise Http404(_("This quiz is no longer available."))
     return quiz
 
 
@@ -65,7 +68,7 @@ def take_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
     except AttemptClosed as exc:  # graded by another request meanwhile
         return redirect(exc.attempt or quiz)
     if graded:
-        messages.info(request, "Time is up: the answers saved by the deadline were graded.")
+        messages.info(request, _("Time is up: the answers saved by the deadline were graded."))
         return redirect(graded)
     return _render_quiz(request, quiz, status, attempt=attempt)
 
@@ -78,6 +81,8 @@ def _render_quiz(request, quiz, status, *, attempt=None, locked="", missing=None
     for question in questions:
         question.given = given.get(question.pk)
         question.unanswered = bool(missing) and question.pk in missing.unanswered
+    texts = show_in_language([quiz.owning_course], full=[quiz.lesson or quiz.course])
+    localise_questions(questions, texts.quiz_texts(quiz), texts.language)
     return render(
         request,
         "quizzes/take.html",
@@ -104,7 +109,7 @@ def _save_signed_out(request: HttpRequest, quiz_id: int) -> HttpResponse:
         pass  # nothing shows whose answers these are: keep nothing
     else:
         messages.info(
-            request, "You were signed out. Your answers are saved: sign in to submit them."
+            request, _("You were signed out. Your answers are saved: sign in to submit them.")
         )
     return redirect_to_login(reverse("quizzes:take", args=[quiz_id]))
 
@@ -159,6 +164,7 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     reveal = answers_visible(quiz, attempt, status)
     course_state = learner_course(request.user, course)
     lessons, final = course_state.lessons, course_state.final
+    texts = show_in_language([course], lessons, full=[quiz.lesson or course])
     next_lesson = None
     if quiz.lesson_id:
         after = [lesson for lesson in lessons if lesson.position > quiz.lesson.position]
@@ -175,7 +181,9 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
             "attempts_left": quiz.attempts_left_label(status.used),
             "can_retry": quiz.has_attempts_left(status.used) and quiz.retired_at is None,
             "reveal": reveal,
-            "items": review_attempt(attempt, reveal),
+            "items": localise_review(
+                review_attempt(attempt, reveal), texts.quiz_texts(quiz), texts.language
+            ),
             "next_lesson": next_lesson,
             "final": final,
             "progress": course_state.progress,
@@ -184,8 +192,13 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 
 def my_results(request: HttpRequest) -> HttpResponse:
+    rows = results_for(request.user)
+    show_in_language(
+        courses=[row.quiz.owning_course for row in rows],
+        lessons=[row.quiz.lesson for row in rows if row.quiz.lesson_id],
+    )
     return render(
         request,
         "quizzes/my_results.html",
-        {"rows": results_for(request.user), "certificates": certificates_of(request.user)},
+        {"rows": rows, "certificates": certificates_of(request.user)},
     )

@@ -84,7 +84,8 @@ FIELDS = {
     "login": ["username", "password", "next"],
     "admin:login": ["username", "password", "next"],
     "verify_certificate": ["code"],
-    "accounts:profile": ["first_name", "last_name", "email"],
+    "accounts:profile": ["first_name", "last_name", "email", "language"],
+    "accounts:language": ["language", "next"],
     "password_reset": ["email"],
     "password_change": ["old_password", "new_password1", "new_password2"],
     "password_reset_confirm": ["new_password1", "new_password2"],
@@ -254,6 +255,7 @@ def site(learner, trainer, team, admin_user, course) -> Site:
         # Accounts (issue 10): profile and Django's password pages; a reset link that is
         # not valid (a valid one is spent by its first use).
         Endpoint("accounts:profile", reverse("accounts:profile")),
+        Endpoint("accounts:language", reverse("accounts:language")),
         Endpoint("password_change", reverse("password_change")),
         Endpoint("password_change_done", reverse("password_change_done")),
         Endpoint("password_reset", reverse("password_reset")),
@@ -308,6 +310,11 @@ def site(learner, trainer, team, admin_user, course) -> Site:
             "accounts:profile",
             reverse("accounts:profile"),
             lambda user: [("first_name", "A"), ("last_name", "B"), ("email", "a@example.com")],
+        ),
+        Endpoint(
+            "accounts:language",
+            reverse("accounts:language"),
+            lambda user: [("language", "de"), ("next", "/my-learning/")],
         ),
         Endpoint("password_reset", reverse("password_reset"), lambda u: [("email", learner.email)]),
         Endpoint(

@@ -651,6 +651,17 @@ SITE_TABLE = [
         data=lambda w: {"first_name": "New", "last_name": "Name", "email": "new@example.com"},
         ok=(200, 302),  # 302 saved; 200 when a previous role already took the address
     ),
+    # The language switcher (issue 12): anyone, signed in or not.
+    SiteCase(
+        "choose a language",
+        "accounts:language",
+        no_args,
+        ANYONE,
+        method="POST",
+        data=lambda w: {"language": "de", "next": "/"},
+        ok=(302,),
+    ),
+    SiteCase("language switcher, GET", "accounts:language", no_args, ANYONE, ok=(302,)),
     SiteCase("password change", "password_change", no_args, SIGNED_IN),
     SiteCase("password change done", "password_change_done", no_args, SIGNED_IN),
     SiteCase("password reset", "password_reset", no_args, ANYONE),

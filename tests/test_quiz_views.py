@@ -287,4 +287,4 @@ def test_racing_submissions_for_the_last_attempt_record_exactly_one():
     assert Attempt.objects.filter(submitted_at__isnull=False).count() == 1
     assert Answer.objects.count() == 4
     page = text(first.get(reverse("quizzes:take", args=[quiz.pk])))
-    assert "1 of 1 attempts used: no attempts left." in page
+    assert "1 of 1 attempt used: no attempts left." in page

@@ -30,13 +30,15 @@ from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses.models import Course
 from lessons.models import Lesson, LessonProgress
 from quizzes.models import Answer, Attempt, Choice, Question, QuestionType, Quiz
 
 # The ?attempts= switch: value -> label (the form offers these, parse_choice checks them).
-ATTEMPT_SCOPES = {"first": "First attempts", "all": "All attempts"}
+ATTEMPT_SCOPES = {"first": gettext_lazy("First attempts"), "all": gettext_lazy("All attempts")}
 DEFAULT_SCOPE = "first"
 # Score histogram: ten bins of ten points, 100% in the last one.
 HISTOGRAM_BINS = 10
@@ -48,10 +50,10 @@ COMMON_WRONG_ANSWERS = 5
 
 # Flags a question may carry: value -> what the page says.
 FLAGS = {
-    "nobody": "Nobody got it right",
-    "everybody": "Everybody got it right",
-    "negative": "Negative discrimination",
-    "low": "Low discrimination",
+    "nobody": gettext_lazy("Nobody got it right"),
+    "everybody": gettext_lazy("Everybody got it right"),
+    "negative": gettext_lazy("Negative discrimination"),
+    "low": gettext_lazy("Low discrimination"),
 }
 
 
@@ -370,10 +372,14 @@ def format_duration(value: timedelta | None) -> str:
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
+        if hours:
+            return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+        return _("%(days)s d") % {"days": days}
     if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min" if minutes else "under a minute"
+        if minutes:
+            return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+        return _("%(hours)s h") % {"hours": hours}
+    return _("%(minutes)s min") % {"minutes": minutes} if minutes else _("under a minute")
 
 
 # Reading the rows --------------------------------------------------------------------

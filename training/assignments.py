@@ -29,7 +29,9 @@ from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
 from django.db.models import Min, Q, QuerySet
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courses.models import Course
 from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressState
@@ -73,20 +75,25 @@ def fresh_start_asked(learner, course: Course, completion: CourseCompletion | No
 
 
 def day_month(day: datetime.date) -> str:
-    return f"{day.day} {day:%b}"  # "4 Dec" (strftime's %-d is not portable)
+    """ "4 Dec"; Django's formatting names the month in the active language."""
+    return dateformat.format(day, "j M")
 
 
 def due_label(due_date: datetime.date | None, today: datetime.date) -> str:
     if due_date is None:
-        return "No due date"
+        return _("No due date")
     days = (due_date - today).days
     if days > 1:
-        return f"Due in {days} days"
+        return ngettext("Due in %(days)s day", "Due in %(days)s days", days) % {"days": days}
     if days == 1:
-        return "Due tomorrow"
+        return _("Due tomorrow")
     if days == 0:
-        return "Due today"
-    return f"Overdue by {-days} day{'s' if days != -1 else ''}"
+        return _("Due today")
+    return ngettext("Overdue by %(days)s day", "Overdue by %(days)s days", -days) % {"days": -days}
+
+
+def completed_label(day: datetime.date) -> str:
+    return _("Completed on %(date)s") % {"date": day_month(day)}
 
 
 # The due rule -------------------------------------------------------------------
@@ -143,7 +150,7 @@ class AssignmentStatus:
     @property
     def due_label(self) -> str:
         if self.is_finished:
-            return f"Completed on {day_month(timezone.localdate(self.finished_at))}"
+            return completed_label(timezone.localdate(self.finished_at))
         return due_label(self.due_date, self.today)
 
 
@@ -185,7 +192,7 @@ class DueState:
     @property
     def due_label(self) -> str:
         if self.is_complete:
-            return f"Completed on {day_month(self.completed_on)}"
+            return completed_label(self.completed_on)
         return due_label(self.due_date, self.today)
 
 

@@ -34,7 +34,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses.models import Course
 from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressState
@@ -48,19 +50,22 @@ User = get_user_model()
 PAGE_SIZE = 50
 INDIVIDUAL = "individual"  # ?team=individual: the "Assigned individually" view
 STATE_FILTERS = {
-    "": "Everyone",
+    "": gettext_lazy("Everyone"),
     CourseState.NOT_STARTED.value: CourseState.NOT_STARTED.label,
     CourseState.IN_PROGRESS.value: CourseState.IN_PROGRESS.label,
     CourseState.AWAITING_FINAL.value: CourseState.AWAITING_FINAL.label,
     CourseState.COMPLETED.value: CourseState.COMPLETED.label,
-    "overdue": "Overdue only",
+    "overdue": gettext_lazy("Overdue only"),
 }
 SORTS = {
-    "name": "Name",
-    "progress": "Progress (most first)",
-    "-progress": "Progress (least first)",
-    "activity": "Last activity (latest first)",
+    "name": gettext_lazy("Name"),
+    "progress": gettext_lazy("Progress (most first)"),
+    "-progress": gettext_lazy("Progress (least first)"),
+    "activity": gettext_lazy("Last activity (latest first)"),
 }
+# The CSV is read by spreadsheets and scripts: its words stay English whatever the
+# trainer's language, so a formula or an import never breaks.
+CSV_LANGUAGE = "en-gb"
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 # What the due rule and the pages read of an assignment (read as values, with its lessons).
 _ASSIGNMENT_FIELDS = (
@@ -90,7 +95,7 @@ class Audience:
 
     @property
     def name(self) -> str:
-        return self.team.name if self.team else "Assigned individually"
+        return self.team.name if self.team else _("Assigned individually")
 
     def people(self) -> QuerySet:
         """Everyone this view may show (who is shown also depends on the course)."""
@@ -575,35 +580,42 @@ def csv_rows(board: Board, rows: Sequence[Row], chunk_size: int = 500) -> Iterat
     for offset in range(0, len(rows), chunk_size):
         chunk = rows[offset : offset + chunk_size]
         _fill_cells(board, chunk)
-        for row in chunk:
-            learner = row.learner
-            name = learner.get_full_name() or learner.get_username()
-            due = row.due.due_date if row.due else None
-            items = list(zip(board.lessons, row.cells, strict=True))
-            if row.final is not None:
-                items.append((None, row.final))
-            for lesson, cell in items:
-                yield [
-                    neutralise(value)
-                    for value in (
-                        name,
-                        learner.email,
-                        board.audience.name,
-                        board.course.title,
-                        row.state.label,
-                        lesson.title if lesson else "Final assessment",
-                        cell.state.label,
-                        _iso(cell.started_at),
-                        _iso(cell.completed_at),
-                        "" if cell.best is None else cell.best,
-                        cell.attempts,
-                        due.isoformat() if due else "",
-                        "yes" if row.overdue else "no",
-                        _iso(row.completed_at),
-                        _certificate_cell(row),
-                    )
-                ]
-            row.cells, row.final = [], None  # memory stays flat
+        # Never yield inside the override: a suspended generator would leak it.
+        with translation.override(CSV_LANGUAGE):
+            lines = list(_csv_lines(board, chunk))
+        yield from lines
+
+
+def _csv_lines(board: Board, chunk: Sequence[Row]) -> Iterator[list[str]]:
+    for row in chunk:
+        learner = row.learner
+        name = learner.get_full_name() or learner.get_username()
+        due = row.due.due_date if row.due else None
+        items = list(zip(board.lessons, row.cells, strict=True))
+        if row.final is not None:
+            items.append((None, row.final))
+        for lesson, cell in items:
+            yield [
+                neutralise(value)
+                for value in (
+                    name,
+                    learner.email,
+                    board.audience.name,
+                    board.course.title,
+                    row.state.label,
+                    lesson.title if lesson else "Final assessment",
+                    cell.state.label,
+                    _iso(cell.started_at),
+                    _iso(cell.completed_at),
+                    "" if cell.best is None else cell.best,
+                    cell.attempts,
+                    due.isoformat() if due else "",
+                    "yes" if row.overdue else "no",
+                    _iso(row.completed_at),
+                    _certificate_cell(row),
+                )
+            ]
+        row.cells, row.final = [], None  # memory stays flat
 
 
 def _certificate_cell(row: Row) -> str:

@@ -19,7 +19,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
+from accounts.language import language_for_user
 from training.models import Assignment, AssignmentEmail
 from training.services import describe_due, person_name
 
@@ -41,7 +43,8 @@ def recipients(assignment: Assignment) -> QuerySet:
         if assignment.team_id
         else User.objects.filter(pk=assignment.learner_id)
     )
-    return people.filter(is_active=True).exclude(email="").order_by("pk")
+    # The profile: each email is written in its recipient's language.
+    return people.filter(is_active=True).exclude(email="").select_related("profile").order_by("pk")
 
 
 def email_after_commit(assignment: Assignment) -> None:
@@ -60,15 +63,15 @@ def _message(assignment: Assignment, learner, connection) -> mail.EmailMessage:
         "lessons": lessons,
         "team": assignment.team.name if assignment.team_id else "",
         "assigned_by": person_name(assignment.assigned_by) if assignment.assigned_by else "",
-        "due": describe_due(assignment.due_date),
         "note": assignment.note,
         "url": absolute_url(reverse("courses:detail", args=[assignment.course.slug])),
         "my_learning_url": absolute_url(reverse("courses:my_learning")),
     }
-    subject = " ".join(render_to_string(SUBJECT_TEMPLATE, context).split())
-    return mail.EmailMessage(
-        subject, render_to_string(BODY_TEMPLATE, context), to=[learner.email], connection=connection
-    )
+    with translation.override(language_for_user(learner)):
+        context["due"] = describe_due(assignment.due_date) if assignment.due_date else ""
+        subject = " ".join(render_to_string(SUBJECT_TEMPLATE, context).split())
+        body = render_to_string(BODY_TEMPLATE, context)
+    return mail.EmailMessage(subject, body, to=[learner.email], connection=connection)
 
 
 def _claim(assignment: Assignment, learner) -> AssignmentEmail | None:

@@ -5,10 +5,13 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lessons.http import MalformedInput, parse_id
 from lessons.models import Lesson
 from training.assignments import day_month
+from training.fields import SiteDateField
 from training.models import Assignment, Team
 from training.roles import learners_assignable_by, teams_managed_by
 from training.services import describe_due, person_name
@@ -53,8 +56,11 @@ class ConfirmWarnings:
         if due_date is not None and due_date < timezone.localdate():
             self._confirm(
                 "confirm_past_due",
-                f"The due date, {describe_due(due_date)}, is in the past: learners will "
-                "see it as overdue at once. Tick the box to keep it, or choose another date.",
+                _(
+                    "The due date, %(date)s, is in the past: learners will see it as "
+                    "overdue at once. Tick the box to keep it, or choose another date."
+                )
+                % {"date": describe_due(due_date)},
             )
 
 
@@ -65,38 +71,46 @@ def _confirmation(label: str) -> forms.BooleanField:
 class AssignmentForm(ConfirmWarnings, forms.Form):
     """Assign one course, or some of its lessons, to a team or to learners."""
 
-    team = forms.ModelChoiceField(queryset=None, required=False, empty_label="— no team —")
+    team = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label=gettext_lazy("Team"),
+        empty_label=gettext_lazy("— no team —"),
+    )
     learners = LearnerChoiceField(
         queryset=None,
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text="Or choose people from your teams (Ctrl/Cmd-click for several).",
+        label=gettext_lazy("Learners"),
+        help_text=gettext_lazy("Or choose people from your teams (Ctrl/Cmd-click for several)."),
     )
     lessons = IdMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Leave all unticked to assign the whole course.",
+        label=gettext_lazy("Lessons"),
+        help_text=gettext_lazy("Leave all unticked to assign the whole course."),
     )
-    due_date = forms.DateField(
+    due_date = SiteDateField(
         required=False,
-        # ISO: a type="date" input shows nothing for the site's locale format.
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        label="Due date",
+        label=gettext_lazy("Due date"),
     )
     note = forms.CharField(
-        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("Note"),
     )
     require_fresh_completion = forms.BooleanField(
         required=False,
-        label="Require a fresh completion",
-        help_text=(
+        label=gettext_lazy("Require a fresh completion"),
+        help_text=gettext_lazy(
             "For training that must be repeated (e.g. yearly compliance): people who "
             "completed the course before take it again. Whole courses only."
         ),
     )
-    confirm_past_due = _confirmation("Yes, the date is in the past")
-    confirm_overlap = _confirmation("Yes, assign it to them as well")
+    confirm_past_due = _confirmation(gettext_lazy("Yes, the date is in the past"))
+    confirm_overlap = _confirmation(gettext_lazy("Yes, assign it to them as well"))
 
     def __init__(self, *args, trainer, course, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,16 +121,16 @@ class AssignmentForm(ConfirmWarnings, forms.Form):
         )
         self.fields["lessons"].queryset = Lesson.objects.published().filter(course=course)
         self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Assign"))
+        self.helper.add_input(Submit("submit", _("Assign")))
 
     def clean(self):
         data = super().clean()
         if bool(data.get("team")) == bool(data.get("learners")):
-            raise forms.ValidationError("Choose a team, or one or more learners (not both).")
+            raise forms.ValidationError(_("Choose a team, or one or more learners (not both)."))
         if data.get("require_fresh_completion") and data.get("lessons"):
             self.add_error(
                 "require_fresh_completion",
-                "A fresh completion is for the whole course: untick the lessons, or this.",
+                _("A fresh completion is for the whole course: untick the lessons, or this."),
             )
         self._check_past_due(data.get("due_date"))
         if data.get("learners"):
@@ -147,23 +161,25 @@ class AssignmentForm(ConfirmWarnings, forms.Form):
         lines = []
         for team_assignment, learner in through_teams:
             dates = [d for d in (due_date, team_assignment.due_date) if d is not None]
-            applies = (
-                f"the earlier date applies: {day_month(min(dates))}"
-                if len(dates) == 2
-                else f"the date applies: {day_month(dates[0])}"
-                if dates
-                else "neither has a due date"
-            )
-            team_due = (
-                f"due {day_month(team_assignment.due_date)}"
-                if team_assignment.due_date
-                else "no due date"
-            )
-            lines.append(
-                f"{person_name(learner)} already has this course through "
-                f"{team_assignment.team.name} ({team_due}). "
-                f"Until one of them is finished, {applies}."
-            )
+            names = {"name": person_name(learner), "team": team_assignment.team.name}
+            if team_assignment.due_date:
+                has = _("%(name)s already has this course through %(team)s (due %(date)s).") % {
+                    **names,
+                    "date": day_month(team_assignment.due_date),
+                }
+            else:
+                has = _("%(name)s already has this course through %(team)s (no due date).") % names
+            if len(dates) == 2:
+                applies = _(
+                    "Until one of them is finished, the earlier date applies: %(date)s."
+                ) % {"date": day_month(min(dates))}
+            elif dates:
+                applies = _("Until one of them is finished, the date applies: %(date)s.") % {
+                    "date": day_month(dates[0])
+                }
+            else:
+                applies = _("Until one of them is finished, neither has a due date.")
+            lines.append(f"{has} {applies}")
         if lines:
             self._confirm("confirm_overlap", " ".join(lines))
 
@@ -171,22 +187,24 @@ class AssignmentForm(ConfirmWarnings, forms.Form):
 class ChangeAssignmentForm(ConfirmWarnings, forms.Form):
     """Change an assignment's due date, note and lessons."""
 
-    due_date = forms.DateField(
+    due_date = SiteDateField(
         required=False,
-        # ISO: a type="date" input shows nothing for the site's locale format.
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        label="Due date",
+        label=gettext_lazy("Due date"),
     )
     note = forms.CharField(
-        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("Note"),
     )
     lessons = IdMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Leave all unticked to assign the whole course.",
+        label=gettext_lazy("Lessons"),
+        help_text=gettext_lazy("Leave all unticked to assign the whole course."),
     )
-    confirm_past_due = _confirmation("Yes, the date is in the past")
+    confirm_past_due = _confirmation(gettext_lazy("Yes, the date is in the past"))
 
     def __init__(self, *args, assignment: Assignment, **kwargs):
         chosen = [lesson.pk for lesson in assignment.lessons.all() if lesson.is_published]
@@ -203,7 +221,7 @@ class ChangeAssignmentForm(ConfirmWarnings, forms.Form):
                 course_id=assignment.course_id
             )
         self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Save changes"))
+        self.helper.add_input(Submit("submit", _("Save changes")))
 
     def clean(self):
         data = super().clean()

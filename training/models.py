@@ -6,6 +6,7 @@ migration ``training.0002``; the data stayed).
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from courses.models import Course
 
@@ -113,9 +114,9 @@ class ReminderSent(models.Model):
 
 
 class AssignmentAction(models.TextChoices):
-    ASSIGNED = "assigned", "Assigned"
-    CHANGED = "changed", "Changed"
-    REMOVED = "removed", "Removed"
+    ASSIGNED = "assigned", gettext_lazy("Assigned")
+    CHANGED = "changed", gettext_lazy("Changed")
+    REMOVED = "removed", gettext_lazy("Removed")
 
 
 class AssignmentEvent(models.Model):

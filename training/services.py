@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext as _
 
 from courses.models import Course
 from lessons.models import Lesson, LessonProgress
 from lessons.services import completion_of
 from quizzes.models import Attempt
-from training.assignments import day_month, fresh_start_asked
+from training.assignments import fresh_start_asked
 from training.models import Assignment, AssignmentAction, AssignmentEvent, Team
 from training.roles import (
     can_assign,
@@ -28,6 +29,9 @@ from training.roles import (
 )
 
 User = get_user_model()
+# The audit log is a record, read by whoever audits it later: English, whatever the
+# language of the trainer who made the change.
+AUDIT_LANGUAGE = "en-gb"
 
 
 class AssignmentError(Exception):
@@ -47,7 +51,8 @@ def assignee_name(assignment: Assignment) -> str:
 
 
 def describe_due(day: datetime.date | None) -> str:
-    return f"{day_month(day)} {day:%Y}" if day else "no due date"
+    """ "4 Dec 2026" (the month in the active language), or "no due date"."""
+    return dateformat.format(day, "j M Y") if day else _("no due date")
 
 
 def _lesson_titles(lessons: Iterable[Lesson]) -> list[str]:
@@ -119,6 +124,14 @@ def record_assigned(assignment: Assignment, by, lessons: Iterable[Lesson]) -> No
     from training.emails import email_after_commit  # emails imports the names above
 
     after = _snapshot(assignment, lessons)
+    with translation.override(AUDIT_LANGUAGE):
+        summary = (
+            f"Assigned “{assignment.course}” ({_describe_lessons(after['lessons'])}) to "
+            f"{after['assignee']}, "
+            + (f"due {describe_due(assignment.due_date)}" if assignment.due_date else "no due date")
+            + (", a fresh completion required" if assignment.require_fresh_completion else "")
+            + "."
+        )
     record_event(
         assignment,
         AssignmentAction.ASSIGNED,
@@ -128,13 +141,7 @@ def record_assigned(assignment: Assignment, by, lessons: Iterable[Lesson]) -> No
             for field in ("due_date", "note", "lessons", "require_fresh_completion")
             if after[field]
         },
-        summary=(
-            f"Assigned “{assignment.course}” ({_describe_lessons(after['lessons'])}) to "
-            f"{after['assignee']}, "
-            + (f"due {describe_due(assignment.due_date)}" if assignment.due_date else "no due date")
-            + (", a fresh completion required" if assignment.require_fresh_completion else "")
-            + "."
-        ),
+        summary=summary,
     )
     email_after_commit(assignment)
 
@@ -144,13 +151,9 @@ def record_changed(assignment: Assignment, by, before: dict, lessons: Iterable[L
     changes = _changes(before, _snapshot(assignment, lessons))
     if not changes:
         return False
-    record_event(
-        assignment,
-        AssignmentAction.CHANGED,
-        by,
-        changes=changes,
-        summary=_summary_of_changes(changes),
-    )
+    with translation.override(AUDIT_LANGUAGE):
+        summary = _summary_of_changes(changes)
+    record_event(assignment, AssignmentAction.CHANGED, by, changes=changes, summary=summary)
     return True
 
 
@@ -160,16 +163,13 @@ def snapshot(assignment: Assignment) -> dict:
 
 
 def record_removed(assignment: Assignment, by) -> None:
-    record_event(
-        assignment,
-        AssignmentAction.REMOVED,
-        by,
-        summary=(
+    with translation.override(AUDIT_LANGUAGE):
+        summary = (
             f"Removed “{assignment.course}” from {assignee_name(assignment)}"
             + (f" (was due {describe_due(assignment.due_date)})" if assignment.due_date else "")
             + "; progress and scores are kept."
-        ),
-    )
+        )
+    record_event(assignment, AssignmentAction.REMOVED, by, summary=summary)
 
 
 @transaction.atomic
@@ -188,32 +188,42 @@ def assign_course(
     learners = list(learners)
     lessons = list(lessons)
     if not can_assign(by):
-        raise AssignmentError("You cannot assign courses.")
+        raise AssignmentError(_("You cannot assign courses."))
     if (team is None) == (not learners):
-        raise AssignmentError("Choose a team or one or more learners.")
+        raise AssignmentError(_("Choose a team or one or more learners."))
     if team is not None and not teams_managed_by(by).filter(pk=team.pk).exists():
-        raise AssignmentError("You can only assign to teams you manage.")
+        raise AssignmentError(_("You can only assign to teams you manage."))
     allowed = set(
         learners_assignable_by(by)
         .filter(pk__in=[u.pk for u in learners])
         .values_list("pk", flat=True)
     )
     if any(learner.pk not in allowed for learner in learners):
-        raise AssignmentError("You can only assign to learners in your teams.")
+        raise AssignmentError(_("You can only assign to learners in your teams."))
     if any(lesson.course_id != course.pk or not lesson.is_published for lesson in lessons):
-        raise AssignmentError("Choose lessons of this course.")
+        raise AssignmentError(_("Choose lessons of this course."))
     if require_fresh_completion and lessons:
-        raise AssignmentError("A fresh completion is for the whole course, not chosen lessons.")
+        raise AssignmentError(_("A fresh completion is for the whole course, not chosen lessons."))
 
     targets = [{"team": team}] if team is not None else [{"learner": u} for u in learners]
     for target in targets:
         existing = Assignment.objects.filter(course=course, **target).first()
         if existing is not None:
-            raise AssignmentError(
-                f"“{course}” is already assigned to {assignee_name(existing)}"
-                + (f" (due {describe_due(existing.due_date)})" if existing.due_date else "")
-                + ". Change that assignment instead."
-            )
+            names = {"course": course, "assignee": assignee_name(existing)}
+            if existing.due_date:
+                message = _(
+                    "“%(course)s” is already assigned to %(assignee)s (due %(due)s). "
+                    "Change that assignment instead."
+                ) % {**names, "due": describe_due(existing.due_date)}
+            else:
+                message = (
+                    _(
+                        "“%(course)s” is already assigned to %(assignee)s. "
+                        "Change that assignment instead."
+                    )
+                    % names
+                )
+            raise AssignmentError(message)
     created = []
     try:
         for target in targets:
@@ -228,7 +238,9 @@ def assign_course(
             assignment.lessons.set(lessons)
             created.append(assignment)
     except IntegrityError as exc:  # a second click or another trainer, at the same moment
-        raise AssignmentError(f"“{course}” is already assigned there.") from exc
+        raise AssignmentError(
+            _("“%(course)s” is already assigned there.") % {"course": course}
+        ) from exc
     for assignment in created:
         record_assigned(assignment, by, lessons)
     return created
@@ -245,7 +257,7 @@ def _locked(assignment: Assignment) -> Assignment:
         .first()
     )
     if locked is None:
-        raise AssignmentError("This assignment was removed meanwhile.")
+        raise AssignmentError(_("This assignment was removed meanwhile."))
     return locked
 
 
@@ -266,14 +278,14 @@ def change_assignment(
     trainer expects. Remove the assignment and assign it again instead."""
     assignment = _locked(assignment)
     if not may_manage_assignment(by, assignment):
-        raise AssignmentError("You can only change assignments of your teams and learners.")
+        raise AssignmentError(_("You can only change assignments of your teams and learners."))
     lessons = list(lessons)
     if any(
         lesson.course_id != assignment.course_id or not lesson.is_published for lesson in lessons
     ):
-        raise AssignmentError("Choose lessons of this course.")
+        raise AssignmentError(_("Choose lessons of this course."))
     if assignment.require_fresh_completion and lessons:
-        raise AssignmentError("A fresh completion is for the whole course, not chosen lessons.")
+        raise AssignmentError(_("A fresh completion is for the whole course, not chosen lessons."))
     current = list(assignment.lessons.all())
     # Chosen lessons retired since stay chosen: the form does not offer them, and
     # the due rule already leaves them out.
@@ -296,11 +308,11 @@ def remove_assignment(by, assignment: Assignment) -> None:
     and logs nothing."""
     assignment = _locked(assignment)
     if not may_manage_assignment(by, assignment):
-        raise AssignmentError("You can only remove assignments of your teams and learners.")
+        raise AssignmentError(_("You can only remove assignments of your teams and learners."))
     record_removed(assignment, by)
-    deleted, _ = Assignment.objects.filter(pk=assignment.pk).delete()
+    deleted, _by_model = Assignment.objects.filter(pk=assignment.pk).delete()
     if not deleted:  # SQLite has no row locks: another request got there first
-        raise AssignmentError("This assignment was removed meanwhile.")
+        raise AssignmentError(_("This assignment was removed meanwhile."))
 
 
 @transaction.atomic
@@ -311,7 +323,7 @@ def start_fresh_run(learner, course: Course) -> None:
     User.objects.select_for_update().filter(pk=learner.pk).first()
     completion = completion_of(learner, course)
     if not fresh_start_asked(learner, course, completion):
-        raise AssignmentError("Nothing asks you to complete this course again.")
+        raise AssignmentError(_("Nothing asks you to complete this course again."))
     LessonProgress.objects.filter(learner=learner, lesson__course=course).update(
         archived_in=completion
     )

@@ -7,6 +7,15 @@
   const url = form.dataset.autosaveUrl;
   const status = document.getElementById(form.dataset.autosaveStatus);
   const DELAY_MS = 600;
+  // The words come from the page (data-autosave-saved, -signed-out, -failed: in the
+  // page's language); English if the page gives none.
+  const words = {
+    saved: form.dataset.autosaveSaved || "Answers saved",
+    signedOut:
+      form.dataset.autosaveSignedOut ||
+      "You were signed out: submit to keep your answers, then sign in.",
+    failed: form.dataset.autosaveFailed || "Answers not saved",
+  };
   let timer = null;
   let changes = 0; // bumped on every change; a reply only counts for the latest one
   let sending = false;
@@ -29,14 +38,14 @@
         redirect: "manual", // signed out: the login redirect is a failure, not a page
       });
       if (response.status === 204) {
-        if (sent === changes) show("Answers saved");
+        if (sent === changes) show(words.saved);
       } else if (response.type === "opaqueredirect") {
-        show("You were signed out: submit to keep your answers, then sign in.");
+        show(words.signedOut);
       } else {
-        show("Answers not saved");
+        show(words.failed);
       }
     } catch (error) {
-      show("Answers not saved");
+      show(words.failed);
     } finally {
       sending = false;
       if (again) { again = false; save(); }

@@ -14,7 +14,13 @@
   const end = Date.now() + seconds * 1000;
   let submitted = false;
 
-  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  // The words come from the page, in its language: data-minute-one, data-minutes,
+  // data-second-one, data-seconds, each with {n} for the number; English if absent.
+  const words = {
+    minute: [timer.dataset.minuteOne || "{n} minute", timer.dataset.minutes || "{n} minutes"],
+    second: [timer.dataset.secondOne || "{n} second", timer.dataset.seconds || "{n} seconds"],
+  };
+  const plural = (n, unit) => words[unit][n === 1 ? 0 : 1].replace("{n}", String(n));
 
   const tick = () => {
     const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django import template
+from django.utils.translation import gettext as _
 
 from training.analytics import Bin, format_duration
 
@@ -124,10 +125,11 @@ def funnel_bars(funnel) -> list[HBar]:
     """The course funnel as bars: completed over opened, per lesson."""
     return [
         HBar(
-            label=f"L{lesson.position}",
+            label=_("L%(number)s") % {"number": lesson.position},
             value=lesson.completed,
             track=lesson.opened,
-            text=f"{lesson.completed} of {lesson.opened}",
+            text=_("%(completed)s of %(opened)s")
+            % {"completed": lesson.completed, "opened": lesson.opened},
         )
         for lesson in funnel
     ]
@@ -138,7 +140,7 @@ def question_bars(questions) -> list[HBar]:
     """Percent correct per question, flagged questions in another colour."""
     return [
         HBar(
-            label=f"Q{index}",
+            label=_("Q%(number)s") % {"number": index},
             value=question.percent_correct or 0,
             track=100,
             text="–" if question.percent_correct is None else f"{question.percent_correct:.0f}%",

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from training import services
@@ -25,7 +26,9 @@ from training.views.dashboard import require_trainer
 def _names(assignments: list[Assignment]) -> str:
     """ "Support", "Kira Jones and Sam Lee", "A, B and C"."""
     names = [assignee_name(a) for a in assignments]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    if len(names) == 1:
+        return names[0]
+    return _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def _dashboard_url(assignment: Assignment) -> str:
@@ -61,7 +64,11 @@ def assign(request: HttpRequest, course_slug: str) -> HttpResponse:
         except AssignmentError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Assigned “{course}” to {_names(created)}.")
+            messages.success(
+                request,
+                _("Assigned “%(course)s” to %(names)s.")
+                % {"course": course, "names": _names(created)},
+            )
             return redirect(_dashboard_url(created[0]))
     return render(request, "training/assign.html", {"course": course, "form": form})
 
@@ -98,7 +105,7 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
         except AssignmentError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "Changes saved." if changed else "Nothing was changed.")
+            messages.success(request, _("Changes saved.") if changed else _("Nothing was changed."))
             return redirect("training:assignment", assignment.pk)
     return render(
         request,
@@ -132,7 +139,7 @@ def remove_assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Removed “{assignment.course}” from {assignee_name(assignment)}. "
-            "Their progress and scores are kept.",
+            _("Removed “%(course)s” from %(assignee)s. Their progress and scores are kept.")
+            % {"course": assignment.course, "assignee": assignee_name(assignment)},
         )
     return redirect(_dashboard_url(assignment))

@@ -4,7 +4,7 @@ import csv
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from courses.models import Course
@@ -13,6 +13,7 @@ from lessons.models import CourseCompletion, Lesson
 from quizzes.models import Attempt
 from training.assignments import assigned_courses
 from training.dashboard import (
+    CSV_LANGUAGE,
     INDIVIDUAL,
     SORTS,
     STATE_FILTERS,
@@ -131,7 +132,8 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
     )
-    filename = f"{slugify(audience.name)}-{course.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    with translation.override(CSV_LANGUAGE):  # the file's name is English, like its cells
+        filename = f"{slugify(audience.name)}-{course.slug}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -26,11 +26,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from accounts.language import language_for_user
 from lessons.services import CourseState
-from training.assignments import AssignedCourse, assigned_courses
+from training.assignments import AssignedCourse, DueState, assigned_courses
 from training.models import Assignment, ReminderSent
+from training.services import AUDIT_LANGUAGE
 
 User = get_user_model()
 
@@ -40,22 +42,32 @@ BODY_TEMPLATE = "training/email/reminder.txt"
 
 @dataclass(frozen=True)
 class PendingCourse:
-    """One line of the email."""
+    """One line of the email. Its words are read when the email is written, in the
+    recipient's language."""
 
     title: str
-    due_label: str
-    state: str  # the course state's label (CourseState), as every page says it
+    due: DueState
+    course_state: CourseState
     completed: int
     total: int
     awaiting_final: bool
     url: str
 
+    @property
+    def due_label(self) -> str:
+        return self.due.due_label
+
+    @property
+    def state(self) -> str:
+        """The course state's label (CourseState), as every page says it."""
+        return str(self.course_state.label)
+
     @classmethod
     def from_assigned(cls, item: AssignedCourse) -> PendingCourse:
         return cls(
             title=item.course.title,
-            due_label=item.due_label,
-            state=item.state.label,
+            due=item.due,
+            course_state=item.state,
             completed=item.completed,
             total=item.total,
             # Lessons all done, but a whole-course assignment also needs the final.
@@ -94,6 +106,7 @@ def candidates(today: datetime.date, days: int) -> QuerySet:
             Exists(due.filter(learner=OuterRef("pk")))
             | Exists(due.filter(team__members=OuterRef("pk")))
         )
+        .select_related("profile")  # the language each email is written in
         .order_by("username", "pk")
     )
 
@@ -110,8 +123,10 @@ def parse_date(value: str | datetime.date | None) -> datetime.date:
 
 
 def describe(items: list[PendingCourse]) -> str:
-    """What the email listed, for the ReminderSent record and the command's output."""
-    return "\n".join(f"{item.title} ({item.due_label})" for item in items)
+    """What the email listed, for the ReminderSent record and the command's output:
+    English, like every record, whatever language the email was written in."""
+    with translation.override(AUDIT_LANGUAGE):
+        return "\n".join(f"{item.title} ({item.due_label})" for item in items)
 
 
 class Command(BaseCommand):
@@ -192,8 +207,9 @@ class Command(BaseCommand):
             "items": items,
             "my_learning_url": absolute_url(reverse("courses:my_learning")),
         }
-        subject = " ".join(render_to_string(SUBJECT_TEMPLATE, context).split())
-        body = render_to_string(BODY_TEMPLATE, context)
+        with translation.override(language_for_user(user)):
+            subject = " ".join(render_to_string(SUBJECT_TEMPLATE, context).split())
+            body = render_to_string(BODY_TEMPLATE, context)
         # Claim today's reminder first, in a short transaction: the unique constraint
         # (learner, sent_on) settles two concurrent runs, and no database lock is held
         # while the mail server answers (SQLite locks the whole database for writes).

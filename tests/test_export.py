@@ -71,7 +71,7 @@ def test_sample_course_round_trips(tmp_path):
     import_content(settings.CONTENT_DIR)
     before, after = round_trip(tmp_path)
     assert after == before
-    assert len(after[3]) == 47  # every question came back
+    assert len(after[3]) == 52  # every question came back
 
 
 def test_generated_course_round_trips(tmp_path):

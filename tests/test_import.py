@@ -153,7 +153,7 @@ def test_command_reports_what_it_did(db, content, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out == [
         "who-is-your-customer: course created; lessons: 7 created, 0 updated, 0 unchanged, "
-        "0 retired; quizzes: 55 changes",
+        "0 retired; quizzes: 60 changes",
         "who-is-your-customer: course unchanged; lessons: 0 created, 0 updated, 7 unchanged, "
         "0 retired; quizzes: unchanged",
     ]

@@ -15,6 +15,7 @@ PANGO = @dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || { $(SUDO) a
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0; }
 
 .PHONY: run dev serve test test-sqlite test-postgres messages lint bench cluster setup clean
+.PHONY: bench-http load
 
 # run, dev and serve sign sessions with the key in .secret_key (git-ignored, made once
 # for this checkout, so sessions survive a restart) unless the environment sets
@@ -85,8 +86,30 @@ messages: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 
-bench: $(VENV)/.installed-dev
+# In-process page timings (bench/run.py), then the HTTP benchmark on SQLite (about 6
+# minutes more; docs/benchmarks.md).
+bench: $(VENV)/.installed-dev node_modules/.installed
 	$(PY) bench/run.py
+	$(WRK)
+	$(PY) bench/http_bench.py
+
+# Debian's wrk, the HTTP benchmark's load generator.
+WRK = @command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q wrk; }
+
+# The HTTP benchmark alone (bench/http_bench.py): every page under gunicorn with
+# production settings against a bare Django hello, on SQLite and PostgreSQL by default
+# (BENCH_DB=sqlite|postgres|both; BENCH_HTTP_ROUNDS, BENCH_HTTP_SECONDS; docs/benchmarks.md).
+bench-http: export BENCH_DB ?= both
+bench-http: $(VENV)/.installed node_modules/.installed
+	$(WRK)
+	$(PY) bench/http_bench.py
+
+# Simulated learners (bench/load.py, Locust from the `load` extra), bounded in time:
+# LOAD_USERS (1000; several: "1000 10000"), LOAD_SECONDS (180), LOAD_DB (sqlite, postgres, both).
+load: $(VENV)/.installed node_modules/.installed
+	@[ -x $(VENV)/bin/locust ] || $(PY) -m pip install --quiet --disable-pip-version-check -e '.[load]'
+	$(PY) bench/load.py
 
 # nginx -> two gunicorn app servers -> PostgreSQL + Redis on loopback, a bounded Locust
 # load test with one app server stopped and restarted, and its figures (README "Scale-out").

@@ -50,13 +50,30 @@ def record(kind: str, user: str, name: str = "", ok: bool = True, ms: float = 0,
 
 
 @events.request.add_listener
-def _on_request(request_type, name, response_time, response_length, response=None,
-                context=None, exception=None, start_time=None, **kwargs):
+def _on_request(
+    request_type,
+    name,
+    response_time,
+    response_length,
+    response=None,
+    context=None,
+    exception=None,
+    start_time=None,
+    **kwargs,
+):
     status = getattr(response, "status_code", "") if response is not None else ""
     detail = f"{status}" if exception is None else f"{status} {exception}"[:200]
-    _log.writerow([f"{start_time or time.time():.3f}", "request", (context or {}).get("user", ""),
-                   f"{request_type} {name}", int(exception is None), f"{response_time:.1f}",
-                   detail])
+    _log.writerow(
+        [
+            f"{start_time or time.time():.3f}",
+            "request",
+            (context or {}).get("user", ""),
+            f"{request_type} {name}",
+            int(exception is None),
+            f"{response_time:.1f}",
+            detail,
+        ]
+    )
 
 
 @events.quitting.add_listener
@@ -167,8 +184,13 @@ class Learner(SignedIn):
         if form is None:  # every lesson done: reading only
             return
         self.think()
-        with self.client.post(form["action"], hidden_fields(form), name="mark complete",
-                              allow_redirects=False, catch_response=True) as response:
+        with self.client.post(
+            form["action"],
+            hidden_fields(form),
+            name="mark complete",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
             went_to = response.headers.get("Location", "")
             # Refused: back to the same lesson with a message. Signed out: to the login
             # page, not an error of the site (and no completion to count).
@@ -200,8 +222,9 @@ class Learner(SignedIn):
             return
         self.think()
         data = {**hidden_fields(form), **answers(form)}
-        with self.client.post(form["action"], data, name="quiz submit",
-                              allow_redirects=False, catch_response=True) as response:
+        with self.client.post(
+            form["action"], data, name="quiz submit", allow_redirects=False, catch_response=True
+        ) as response:
             went_to = response.headers.get("Location", "")
             graded = ATTEMPT_URL.search(went_to) if response.status_code == 302 else None
             if LOGIN in went_to:

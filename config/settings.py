@@ -122,6 +122,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # show_trainer_link: the navigation's one permission question, cached.
+                "training.navigation.navigation",
                 # Single sign-on: the login page's "Sign in with ..." button (no queries).
                 "accounts.sso.sso_context",
             ],

@@ -275,7 +275,29 @@ def record_due_completions(course: Course) -> int:
     return recorded
 
 
-def lessons_with_state(learner, course: Course) -> list[Lesson]:
+@dataclass(frozen=True)
+class CourseQuizzes:
+    """A course's published quizzes and one learner's attempt figures on them: one
+    query for the quizzes (lesson quizzes and the final together), one for the
+    attempts, shared by :func:`lessons_with_state` and :func:`final_assessment_for`."""
+
+    of_lesson: dict[int, int]  # lesson id: quiz id
+    final: Quiz | None
+    stats: dict[int, tuple[int | None, int, int]]  # by _attempt_stats
+
+
+def course_quizzes(learner, course: Course) -> CourseQuizzes:
+    quizzes = list(
+        Quiz.objects.published().filter(Q(lesson__course=course) | Q(course=course)).order_by("pk")
+    )
+    of_lesson = {quiz.lesson_id: quiz.pk for quiz in quizzes if quiz.lesson_id}
+    final = next((quiz for quiz in quizzes if quiz.course_id == course.pk), None)
+    return CourseQuizzes(of_lesson, final, _attempt_stats(learner, [q.pk for q in quizzes]))
+
+
+def lessons_with_state(
+    learner, course: Course, quizzes: CourseQuizzes | None = None
+) -> list[Lesson]:
     """The course's published lessons in order, each with, for this learner:
     ``state`` (a ProgressState), ``started_at`` (when first opened, or None),
     and ``quiz_id``, ``quiz_best`` (best percent or None) and ``quiz_attempts``
@@ -297,10 +319,13 @@ def lessons_with_state(learner, course: Course) -> list[Lesson]:
             learner=learner, lesson__course=course
         ).values_list("lesson_id", "state", "started_at")
     }
-    quiz_of_lesson = dict(
-        Quiz.objects.published().filter(lesson__course=course).values_list("lesson_id", "pk")
-    )
-    stats = _attempt_stats(learner, quiz_of_lesson.values())
+    if quizzes is None:
+        quiz_of_lesson = dict(
+            Quiz.objects.published().filter(lesson__course=course).values_list("lesson_id", "pk")
+        )
+        stats = _attempt_stats(learner, quiz_of_lesson.values())
+    else:
+        quiz_of_lesson, stats = quizzes.of_lesson, quizzes.stats
     for lesson in lessons:
         state, lesson.started_at = states.get(lesson.pk, (ProgressState.NOT_STARTED, None))
         lesson.state = ProgressState(state)
@@ -329,14 +354,19 @@ def _attempt_stats(learner, quiz_ids) -> dict[int, tuple[int | None, int, int]]:
     return {quiz_id: (best, used, passed) for quiz_id, best, used, passed in rows}
 
 
-def final_assessment_for(learner, course: Course) -> Quiz | None:
+def final_assessment_for(
+    learner, course: Course, quizzes: CourseQuizzes | None = None
+) -> Quiz | None:
     """The course's published final assessment with the learner's ``best``,
-    ``attempts_used`` and ``passed``; two queries (one if there is none)."""
-    final = Quiz.objects.published().filter(course=course).first()
+    ``attempts_used`` and ``passed``; two queries (one if there is none), none when
+    ``quizzes`` were read already."""
+    if quizzes is None:
+        final = Quiz.objects.published().filter(course=course).first()
+        stats = _attempt_stats(learner, [final.pk]) if final is not None else {}
+    else:
+        final, stats = quizzes.final, quizzes.stats
     if final is not None:
-        final.best, final.attempts_used, passed = _attempt_stats(learner, [final.pk]).get(
-            final.pk, (None, 0, 0)
-        )
+        final.best, final.attempts_used, passed = stats.get(final.pk, (None, 0, 0))
         final.passed = passed > 0
     return final
 
@@ -378,8 +408,9 @@ class LearnerCourse:
 
 
 def learner_course(learner, course: Course) -> LearnerCourse:
-    lessons = lessons_with_state(learner, course)
-    final = final_assessment_for(learner, course)
+    quizzes = course_quizzes(learner, course)
+    lessons = lessons_with_state(learner, course, quizzes)
+    final = final_assessment_for(learner, course, quizzes)
     completion = completion_of(learner, course)
     progress = progress_from_lessons(lessons, final, completion)
     return LearnerCourse(lessons, final, completion, progress)

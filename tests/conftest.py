@@ -21,6 +21,14 @@ def fast_password_hashing():
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (the navigation, rate limits...)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def default_language():
     """A request in German leaves German active in the thread (the test client runs
     the middleware in it): every test starts, and ends, in the site's language."""

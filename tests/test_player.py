@@ -21,7 +21,7 @@ from lessons.services import (
 )
 from quizzes.models import Attempt
 from tests.factories import make_course, make_quiz
-from tests.test_queries import course_with_progress
+from tests.test_queries import count_queries, course_with_progress
 from training.services import assign_course
 
 pytestmark = pytest.mark.django_db
@@ -236,12 +236,6 @@ def test_a_course_awaiting_its_final_says_so_on_my_learning(learner_client, lear
 
 
 # Query counts ---------------------------------------------------------------------------
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(url).status_code == 200
-    return len(context.captured_queries)
 
 
 def test_my_learning_with_assignments_costs_what_it_did(

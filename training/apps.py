@@ -8,3 +8,8 @@ class TrainingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "training"
     verbose_name = "Training"
+
+    def ready(self) -> None:
+        from training import navigation
+
+        navigation.connect()

@@ -88,6 +88,17 @@ class Course(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("courses:detail", args=[self.slug])
 
+    def is_visible_to(self, user) -> bool:
+        """CourseQuerySet.visible_to for this one course, without building its query
+        when the answer needs none: a published open course is visible to everyone
+        signed in, and every published course to a superuser. Only an assigned-only
+        course asks the database (tests/test_visibility.py checks they agree)."""
+        if self.published_at is None:
+            return False
+        if user.is_superuser or self.visibility == Visibility.OPEN:
+            return True
+        return Course.objects.visible_to(user).filter(pk=self.pk).exists()
+
     def has_learner_records(self) -> bool:
         """Progress or quiz attempts exist in the course: it may not be deleted."""
         from lessons.models import LessonProgress

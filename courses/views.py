@@ -72,8 +72,16 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "courses/catalogue.html", {"course_rows": rows})
 
 
+def visible_course(request: HttpRequest, course_slug: str) -> Course:
+    """The course, if the person may see it (Course.is_visible_to), else a 404."""
+    course = get_object_or_404(Course, slug=course_slug)
+    if not course.is_visible_to(request.user):
+        raise Http404("No such course.")
+    return course
+
+
 def _learner_course(request: HttpRequest, course_slug: str):
-    course = get_object_or_404(Course.objects.visible_to(request.user), slug=course_slug)
+    course = visible_course(request, course_slug)
     state = learner_course(request.user, course)
     if not state.lessons:
         raise Http404("This course has no lessons yet.")
@@ -147,7 +155,7 @@ def course_complete(request: HttpRequest, course_slug: str) -> HttpResponse:
 @post_only(lambda request, course_slug: reverse("courses:detail", args=[course_slug]))
 def start_again(request: HttpRequest, course_slug: str) -> HttpResponse:
     """A trainer asked for a fresh completion: begin a new run of the course."""
-    course = get_object_or_404(Course.objects.visible_to(request.user), slug=course_slug)
+    course = visible_course(request, course_slug)
     try:
         start_fresh_run(request.user, course)
     except AssignmentError as exc:

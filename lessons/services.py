@@ -21,7 +21,18 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -287,12 +298,31 @@ class CourseQuizzes:
 
 
 def course_quizzes(learner, course: Course) -> CourseQuizzes:
+    """One query: the course's published quizzes, each with the learner's figures in
+    the current run (the same as :func:`_attempt_stats`, aggregated in the join)."""
+    mine = Q(
+        attempts__learner=learner,
+        attempts__archived_in__isnull=True,
+        attempts__submitted_at__isnull=False,
+    )
     quizzes = list(
-        Quiz.objects.published().filter(Q(lesson__course=course) | Q(course=course)).order_by("pk")
+        Quiz.objects.published()
+        .filter(Q(lesson__course=course) | Q(course=course))
+        .annotate(
+            learner_best=Max("attempts__percent", filter=mine),
+            learner_used=Count("attempts", filter=mine),
+            learner_passed=Count("attempts", filter=mine & Q(attempts__passed=True)),
+        )
+        .order_by("pk")
     )
     of_lesson = {quiz.lesson_id: quiz.pk for quiz in quizzes if quiz.lesson_id}
     final = next((quiz for quiz in quizzes if quiz.course_id == course.pk), None)
-    return CourseQuizzes(of_lesson, final, _attempt_stats(learner, [q.pk for q in quizzes]))
+    stats = {
+        quiz.pk: (quiz.learner_best, quiz.learner_used, quiz.learner_passed)
+        for quiz in quizzes
+        if quiz.learner_used
+    }
+    return CourseQuizzes(of_lesson, final, stats)
 
 
 def lessons_with_state(
@@ -303,29 +333,34 @@ def lessons_with_state(
     and ``quiz_id``, ``quiz_best`` (best percent or None) and ``quiz_attempts``
     (0 for a lesson without a quiz).
 
-    Four small indexed queries whatever the number of lessons or learners,
-    merged here: simple queries cost far less to build than one query of
-    correlated subqueries, and each reads only this learner's rows.
+    Two queries whatever the number of lessons or learners (the lessons with the
+    learner's progress joined in, then the quizzes with the learner's scores,
+    :func:`course_quizzes`, unless ``quizzes`` were read already); plain joins,
+    never correlated subqueries, which cost far more to build and run.
     """
+    # The learner's progress row in the current run (at most one per lesson) joined
+    # in: one query for the lessons and where the learner stands in each.
     lessons = list(
         Lesson.objects.published()
         .filter(course=course)
+        .annotate(
+            mine=FilteredRelation(
+                "progress",
+                condition=Q(progress__learner=learner, progress__archived_in__isnull=True),
+            ),
+            learner_state=F("mine__state"),
+            learner_started_at=F("mine__started_at"),
+        )
         .defer("body_markdown", "body_html")
         .order_by("position", "id")
     )
     states = {
-        lesson_id: (state, started_at)
-        for lesson_id, state, started_at in LessonProgress.objects.filter(
-            learner=learner, lesson__course=course
-        ).values_list("lesson_id", "state", "started_at")
+        lesson.pk: (lesson.learner_state, lesson.learner_started_at)
+        for lesson in lessons
+        if lesson.learner_state
     }
-    if quizzes is None:
-        quiz_of_lesson = dict(
-            Quiz.objects.published().filter(lesson__course=course).values_list("lesson_id", "pk")
-        )
-        stats = _attempt_stats(learner, quiz_of_lesson.values())
-    else:
-        quiz_of_lesson, stats = quizzes.of_lesson, quizzes.stats
+    quizzes = quizzes or course_quizzes(learner, course)
+    quiz_of_lesson, stats = quizzes.of_lesson, quizzes.stats
     for lesson in lessons:
         state, lesson.started_at = states.get(lesson.pk, (ProgressState.NOT_STARTED, None))
         lesson.state = ProgressState(state)

@@ -5,7 +5,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy, ngettext
 
-from courses.models import Course
 from courses.roles import may_preview_content
 from lessons.certificates import (
     certificate_for,
@@ -29,13 +28,14 @@ from lessons.translations import show_in_language
 
 
 def _published_lesson(request: HttpRequest, course_slug: str, lesson_slug: str) -> Lesson:
-    return get_object_or_404(
-        Lesson.objects.published()
-        .filter(course__in=Course.objects.visible_to(request.user))
-        .select_related("course"),
+    lesson = get_object_or_404(
+        Lesson.objects.published().select_related("course"),
         course__slug=course_slug,
         slug=lesson_slug,
     )
+    if not lesson.course.is_visible_to(request.user):
+        raise Http404("No such lesson.")
+    return lesson
 
 
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:

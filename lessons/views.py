@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -38,6 +39,13 @@ def _published_lesson(request: HttpRequest, course_slug: str, lesson_slug: str) 
     return lesson
 
 
+def _lesson_page(request: HttpRequest, context: dict) -> HttpResponse:
+    """The lesson page. Its outline is shown twice (behind a disclosure on a phone, in
+    a column on a desktop): rendered once here, with its dozens of links and labels."""
+    context["outline"] = render_to_string("lessons/outline.html", context)
+    return render(request, "lessons/lesson_detail.html", context)
+
+
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = _published_lesson(request, course_slug, lesson_slug)
     course_state = learner_course(request.user, lesson.course)
@@ -48,9 +56,8 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
         current.state = ProgressState(start_lesson(request.user, lesson).state)
     show_in_language([lesson.course], lessons, full=[lesson])
     final = course_state.final
-    return render(
+    return _lesson_page(
         request,
-        "lessons/lesson_detail.html",
         {
             "course": lesson.course,
             "lesson": lesson,
@@ -122,9 +129,8 @@ def preview_lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
         lessons.append(lesson)
     as_new_learner(lessons)
     index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
-    return render(
+    return _lesson_page(
         request,
-        "lessons/lesson_detail.html",
         {
             "preview": True,
             "course": lesson.course,

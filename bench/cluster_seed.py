@@ -1,4 +1,4 @@
-"""Seed the cluster run's database (scripts/cluster-run): learners, trainers, a team.
+"""Seed a load run's database (scripts/cluster-run, bench/load.py): learners, trainers, a team.
 
     DATABASE_URL=... python bench/cluster_seed.py --learners 50 --trainers 2 \
         --password PW --content /tmp/some/folder
@@ -63,7 +63,8 @@ def seed(learners: int, trainers: int, password: str, content: Path) -> None:
     # these throwaway accounts share their password anyway.
     hashed = make_password(password)
     User.objects.bulk_create(
-        [
+        batch_size=2000,  # 10,000 learners in one INSERT is too many variables for SQLite
+        objs=[
             User(
                 username=f"learner-{n:03d}",
                 first_name="Learner",
@@ -82,7 +83,7 @@ def seed(learners: int, trainers: int, password: str, content: Path) -> None:
                 password=hashed,
             )
             for n in range(1, trainers + 1)
-        ]
+        ],
     )
     group = ensure_trainers_group()
     team = Team.objects.create(name="Cluster")

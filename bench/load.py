@@ -2,7 +2,7 @@
 
 The course player under gunicorn with production settings (as bench/http_bench.py
 starts it: DEBUG off, the repo's gunicorn.conf.py, a throwaway database), seeded with
-LOAD_USERS learners and a few trainers (bench/seed_load.py), then headless Locust
+LOAD_USERS learners and a few trainers (bench/cluster_seed.py), then headless Locust
 on loopback (bench/learners.py: log in, My learning, read lessons 30-90 s, mark
 complete, take quizzes; trainers open the dashboard) for LOAD_SECONDS, and a report:
 the request rate held once everyone had started, p50/p95/p99, errors, sessions lost,
@@ -99,7 +99,7 @@ def run_one(db: str, users: int, seconds: int) -> dict:
             ["manage.py", "collectstatic", "--no-input", "-v", "0"],
             ["manage.py", "import_content"],
             [
-                "bench/seed_load.py",
+                "bench/cluster_seed.py",
                 "--learners",
                 str(users),
                 "--trainers",

@@ -89,8 +89,14 @@ def seed(team_size: int, export_size: int) -> dict:
         "learner": session_cookie(learner),
         "trainer": session_cookie(trainer),
         # (name, who, path, kind): kind "page" is compared with the hello, "stream" too
-        # but also has its worker's memory measured.
+        # but also has its worker's memory measured, "floor" too but answers a redirect.
         "pages": [
+            # Floors: what any signed-in page pays before it does anything. The
+            # language switcher's GET is a bare redirect (middleware, the session and
+            # the user, no template); the search page without a query is base.html
+            # with a search box.
+            ["floor: signed in, redirect", "learner", reverse("accounts:language"), "floor"],
+            ["floor: signed in, base.html", "learner", reverse("search"), "page"],
             ["login (anonymous)", "", reverse("login"), "page"],
             ["My learning, 10 courses", "learner", reverse("courses:my_learning"), "page"],
             ["catalogue", "learner", reverse("courses:catalogue"), "page"],

@@ -1,3 +1,4 @@
+import uuid
 from pathlib import PurePosixPath
 
 from django.apps import apps
@@ -21,7 +22,20 @@ class Visibility(models.TextChoices):
     ASSIGNED = "assigned", "Assigned only: visible to those it is assigned to"
 
 
+def new_content_version() -> str:
+    """A fresh, never reused token for Course.content_version."""
+    return uuid.uuid4().hex
+
+
 class CourseQuerySet(models.QuerySet):
+    def content_changed(self) -> str:
+        """Give these courses a new content_version (returned): their lessons or
+        quizzes changed (lessons.structure). A single UPDATE, so call it after the
+        change, in its transaction."""
+        version = new_content_version()
+        self.update(content_version=version)
+        return version
+
     def visible_to(self, user) -> "CourseQuerySet":
         """Open courses, and assigned-only courses assigned to the user (directly or
         through a team). Staff who manage content see every course."""
@@ -66,6 +80,17 @@ class Course(models.Model):
         help_text="Hash of course.md as last imported (import conflict check).",
     )
 
+    # What every learner of the course sees alike (its published lessons and quizzes)
+    # is cached under this token (lessons.structure). It is in the row every page
+    # reads anyway, so each app server agrees on it at no cost. A new token is written
+    # by every save() and after every change to the course's lessons and quizzes;
+    # tokens are never reused, so a cache entry can only go unused, never be wrong.
+    # (db_default: rows written by older code, such as historical models in
+    # migrations, get an empty token until their first change.)
+    content_version = models.CharField(
+        max_length=32, default=new_content_version, db_default="", editable=False
+    )
+
     objects = CourseQuerySet.as_manager()
 
     class Meta:
@@ -83,6 +108,11 @@ class Course(models.Model):
         # Rendered once here, so pages never run Markdown per request.
         html = render_markdown(self.introduction_markdown)
         self.introduction_html = link_media(html, self.media_urls() if self.pk else {})
+        # Never write back the token this instance was read with: an import may have
+        # changed the lessons (and the token) since.
+        self.content_version = new_content_version()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "content_version"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -6,4 +6,5 @@ class LessonsConfig(AppConfig):
     name = "lessons"
 
     def ready(self) -> None:
-        from lessons import signals  # noqa: F401 - connects the search index's receivers
+        # Connect the receivers: the search index's, and the course structure's version.
+        from lessons import signals, structure  # noqa: F401

@@ -24,16 +24,10 @@ from django.db import models, transaction
 from django.db.models import (
     Count,
     Exists,
-    F,
-    FilteredRelation,
     IntegerField,
-    Max,
     OuterRef,
-    Q,
     Subquery,
-    Sum,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,6 +42,7 @@ from lessons.models import (
     name_on_certificate,
     new_certificate_code,
 )
+from lessons.structure import CourseStructure, course_structure, course_structures
 from quizzes.models import Attempt, Quiz
 
 
@@ -288,41 +283,23 @@ def record_due_completions(course: Course) -> int:
 
 @dataclass(frozen=True)
 class CourseQuizzes:
-    """A course's published quizzes and one learner's attempt figures on them: one
-    query for the quizzes (lesson quizzes and the final together), one for the
-    attempts, shared by :func:`lessons_with_state` and :func:`final_assessment_for`."""
+    """A course's published quizzes and one learner's attempt figures on them,
+    shared by :func:`lessons_with_state` and :func:`final_assessment_for`."""
 
     of_lesson: dict[int, int]  # lesson id: quiz id
     final: Quiz | None
     stats: dict[int, tuple[int | None, int, int]]  # by _attempt_stats
 
 
-def course_quizzes(learner, course: Course) -> CourseQuizzes:
-    """One query: the course's published quizzes, each with the learner's figures in
-    the current run (the same as :func:`_attempt_stats`, aggregated in the join)."""
-    mine = Q(
-        attempts__learner=learner,
-        attempts__archived_in__isnull=True,
-        attempts__submitted_at__isnull=False,
+def course_quizzes(
+    learner, course: Course, structure: CourseStructure | None = None
+) -> CourseQuizzes:
+    """The course's published quizzes (lessons.structure, cached) with the learner's
+    figures in the current run: one query, the learner's own attempts."""
+    structure = structure or course_structure(course)
+    return CourseQuizzes(
+        structure.quiz_of_lesson, structure.final, _attempt_stats(learner, structure.quiz_ids)
     )
-    quizzes = list(
-        Quiz.objects.published()
-        .filter(Q(lesson__course=course) | Q(course=course))
-        .annotate(
-            learner_best=Max("attempts__percent", filter=mine),
-            learner_used=Count("attempts", filter=mine),
-            learner_passed=Count("attempts", filter=mine & Q(attempts__passed=True)),
-        )
-        .order_by("pk")
-    )
-    of_lesson = {quiz.lesson_id: quiz.pk for quiz in quizzes if quiz.lesson_id}
-    final = next((quiz for quiz in quizzes if quiz.course_id == course.pk), None)
-    stats = {
-        quiz.pk: (quiz.learner_best, quiz.learner_used, quiz.learner_passed)
-        for quiz in quizzes
-        if quiz.learner_used
-    }
-    return CourseQuizzes(of_lesson, final, stats)
 
 
 def lessons_with_state(
@@ -333,39 +310,40 @@ def lessons_with_state(
     and ``quiz_id``, ``quiz_best`` (best percent or None) and ``quiz_attempts``
     (0 for a lesson without a quiz).
 
-    Two queries whatever the number of lessons or learners (the lessons with the
-    learner's progress joined in, then the quizzes with the learner's scores,
-    :func:`course_quizzes`, unless ``quizzes`` were read already); plain joins,
-    never correlated subqueries, which cost far more to build and run.
+    The lessons and quizzes are the same for every learner (lessons.structure,
+    cached); what is read per learner is their own progress rows and attempts: two
+    plain queries whatever the number of lessons or learners (one if ``quizzes``
+    were read already).
     """
-    # The learner's progress row in the current run (at most one per lesson) joined
-    # in: one query for the lessons and where the learner stands in each.
-    lessons = list(
-        Lesson.objects.published()
-        .filter(course=course)
-        .annotate(
-            mine=FilteredRelation(
-                "progress",
-                condition=Q(progress__learner=learner, progress__archived_in__isnull=True),
-            ),
-            learner_state=F("mine__state"),
-            learner_started_at=F("mine__started_at"),
-        )
-        .defer("body_markdown", "body_html")
-        .order_by("position", "id")
-    )
-    states = {
-        lesson.pk: (lesson.learner_state, lesson.learner_started_at)
-        for lesson in lessons
-        if lesson.learner_state
-    }
-    quizzes = quizzes or course_quizzes(learner, course)
-    quiz_of_lesson, stats = quizzes.of_lesson, quizzes.stats
+    structure = course_structure(course)
+    quizzes = quizzes or course_quizzes(learner, course, structure)
+    return _with_state(structure.lessons, _progress_of_learner(learner, structure.lessons), quizzes)
+
+
+def _progress_of_learner(
+    learner, lessons: Sequence[Lesson]
+) -> dict[int, tuple[str, datetime.datetime]]:
+    """{lesson id: (state, started_at)} of the learner's current run in these lessons."""
+    if not lessons:
+        return {}
+    rows = LessonProgress.objects.filter(
+        learner=learner, lesson_id__in=[lesson.pk for lesson in lessons]
+    ).values_list("lesson_id", "state", "started_at")
+    return {lesson_id: (state, started_at) for lesson_id, state, started_at in rows}
+
+
+def _with_state(
+    lessons: list[Lesson],
+    progress: dict[int, tuple[str, datetime.datetime]],
+    quizzes: CourseQuizzes,
+) -> list[Lesson]:
     for lesson in lessons:
-        state, lesson.started_at = states.get(lesson.pk, (ProgressState.NOT_STARTED, None))
+        state, lesson.started_at = progress.get(lesson.pk, (ProgressState.NOT_STARTED, None))
         lesson.state = ProgressState(state)
-        lesson.quiz_id = quiz_of_lesson.get(lesson.pk)
-        lesson.quiz_best, lesson.quiz_attempts, _passed = stats.get(lesson.quiz_id, (None, 0, 0))
+        lesson.quiz_id = quizzes.of_lesson.get(lesson.pk)
+        lesson.quiz_best, lesson.quiz_attempts, _passed = quizzes.stats.get(
+            lesson.quiz_id, (None, 0, 0)
+        )
     return lessons
 
 
@@ -378,25 +356,32 @@ def as_new_learner(lessons: list[Lesson]) -> list[Lesson]:
 
 
 def _attempt_stats(learner, quiz_ids) -> dict[int, tuple[int | None, int, int]]:
-    """{quiz id: (best percent, attempts submitted, attempts passed)} for one learner."""
-    rows = (
-        Attempt.objects.filter(learner=learner, quiz__in=list(quiz_ids), submitted_at__isnull=False)
-        .order_by()
-        .values("quiz_id")
-        .annotate(best=Max("percent"), used=Count("pk"), passed=Count("pk", filter=Q(passed=True)))
-        .values_list("quiz_id", "best", "used", "passed")
-    )
-    return {quiz_id: (best, used, passed) for quiz_id, best, used, passed in rows}
+    """{quiz id: (best percent, attempts submitted, attempts passed)} for one learner
+    in the current run. The rows are the learner's own (a handful per quiz), added
+    up here: a plain query costs less to build than its GROUP BY."""
+    quiz_ids = list(quiz_ids)
+    if not quiz_ids:
+        return {}
+    stats: dict[int, tuple[int | None, int, int]] = {}
+    rows = Attempt.objects.filter(
+        learner=learner, quiz_id__in=quiz_ids, submitted_at__isnull=False
+    ).values_list("quiz_id", "percent", "passed")
+    for quiz_id, percent, passed in rows:
+        best, used, passes = stats.get(quiz_id, (None, 0, 0))
+        if percent is not None and (best is None or percent > best):
+            best = percent
+        stats[quiz_id] = (best, used + 1, passes + bool(passed))
+    return stats
 
 
 def final_assessment_for(
     learner, course: Course, quizzes: CourseQuizzes | None = None
 ) -> Quiz | None:
     """The course's published final assessment with the learner's ``best``,
-    ``attempts_used`` and ``passed``; two queries (one if there is none), none when
-    ``quizzes`` were read already."""
+    ``attempts_used`` and ``passed``: the learner's attempts in one query (none if
+    there is no final), none when ``quizzes`` were read already."""
     if quizzes is None:
-        final = Quiz.objects.published().filter(course=course).first()
+        final = course_structure(course).final
         stats = _attempt_stats(learner, [final.pk]) if final is not None else {}
     else:
         final, stats = quizzes.final, quizzes.stats
@@ -413,13 +398,28 @@ def progress_from_lessons(
 ) -> CourseProgress:
     """Course progress from :func:`lessons_with_state`, :func:`final_assessment_for`
     and :func:`completion_of`."""
+    return _progress(
+        lessons,
+        final_required=final_assessment is not None,
+        final_passed=bool(final_assessment is not None and final_assessment.passed),
+        completed_at=completion.completed_at if completion else None,
+    )
+
+
+def _progress(
+    lessons: Sequence[Lesson],
+    *,
+    final_required: bool,
+    final_passed: bool,
+    completed_at: datetime.datetime | None,
+) -> CourseProgress:
     return CourseProgress(
         completed=sum(lesson.state == ProgressState.COMPLETED for lesson in lessons),
         total=len(lessons),
         started=any(lesson.state != ProgressState.NOT_STARTED for lesson in lessons),
-        final_required=final_assessment is not None,
-        final_passed=bool(final_assessment is not None and final_assessment.passed),
-        completed_at=completion.completed_at if completion else None,
+        final_required=final_required,
+        final_passed=final_passed,
+        completed_at=completed_at,
     )
 
 
@@ -443,8 +443,11 @@ class LearnerCourse:
 
 
 def learner_course(learner, course: Course) -> LearnerCourse:
-    quizzes = course_quizzes(learner, course)
-    lessons = lessons_with_state(learner, course, quizzes)
+    structure = course_structure(course)
+    quizzes = course_quizzes(learner, course, structure)
+    lessons = _with_state(
+        structure.lessons, _progress_of_learner(learner, structure.lessons), quizzes
+    )
     final = final_assessment_for(learner, course, quizzes)
     completion = completion_of(learner, course)
     progress = progress_from_lessons(lessons, final, completion)
@@ -487,61 +490,18 @@ def minutes_left(lessons: Sequence[Lesson]) -> int:
 
 
 class SubqueryCount(Subquery):
+    """COUNT(*) of a subquery's rows, for annotations (the admin's lesson counts)."""
+
     template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
     output_field = IntegerField()
 
 
-def _courses_with_progress_query(learner, courses=None) -> models.QuerySet:
-    published = Lesson.objects.published().filter(course=OuterRef("pk")).values("pk")
-    progress = LessonProgress.objects.filter(
-        learner=learner,
-        lesson__course=OuterRef("pk"),
-        lesson__published_at__isnull=False,
-        lesson__retired_at__isnull=True,
-    )
-    final = Quiz.objects.published().filter(course=OuterRef("pk"))
-    completion = CourseCompletion.objects.current().filter(learner=learner, course=OuterRef("pk"))
-    return (
-        (Course.objects.all() if courses is None else courses)
-        .filter(published_at__isnull=False)
-        .annotate(
-            lesson_count=Coalesce(SubqueryCount(published), 0),
-            completed_count=Coalesce(
-                SubqueryCount(progress.filter(state=ProgressState.COMPLETED).values("pk")), 0
-            ),
-            started_count=Coalesce(SubqueryCount(progress.values("pk")), 0),
-            has_final=Exists(final),
-            final_passed=Exists(
-                Attempt.objects.filter(
-                    learner=learner,
-                    quiz__course=OuterRef("pk"),
-                    quiz__retired_at__isnull=True,
-                    passed=True,
-                )
-            ),
-            completed_at=Subquery(completion.values("completed_at")[:1]),
-        )
-        .filter(lesson_count__gt=0)
-        .order_by("title")
-    )
-
-
-def _progress_of(course: Course) -> CourseProgress:
-    return CourseProgress(
-        completed=course.completed_count,
-        total=course.lesson_count,
-        started=course.started_count > 0,
-        final_required=course.has_final,
-        final_passed=course.final_passed,
-        completed_at=course.completed_at,
-    )
-
-
 def courses_with_progress(learner, courses=None) -> list[tuple[Course, CourseProgress]]:
     """Courses (default: every course) with published lessons, with the learner's
-    progress, in one query."""
-    query = _courses_with_progress_query(learner, courses)
-    return [(course, _progress_of(course)) for course in query]
+    progress: :func:`courses_with_next_step` without the next steps."""
+    return [
+        (course, progress) for course, progress, _step in courses_with_next_step(learner, courses)
+    ]
 
 
 @dataclass(frozen=True)
@@ -553,46 +513,57 @@ class NextStep:
 
 
 def courses_with_next_step(learner, courses=None) -> list[tuple[Course, CourseProgress, NextStep]]:
-    """:func:`courses_with_progress` with each course's :class:`NextStep`, still in
-    one query: the rule of :func:`lesson_to_continue` and :func:`minutes_left`,
-    written as subqueries so My learning costs the same for ten courses as for one.
-    The lessons it returns have ``course`` set, so ``get_absolute_url`` costs nothing."""
-    completed = LessonProgress.objects.filter(
-        learner=learner, state=ProgressState.COMPLETED
-    ).values("lesson")
-    unfinished = Lesson.objects.published().filter(course=OuterRef("pk")).exclude(pk__in=completed)
-    opened = LessonProgress.objects.filter(
-        learner=learner,
-        state=ProgressState.IN_PROGRESS,
-        lesson__course=OuterRef("pk"),
-        lesson__published_at__isnull=False,
-        lesson__retired_at__isnull=True,
-    ).order_by("-started_at", "lesson__position", "lesson__id")
-    first = unfinished.order_by("position", "id")
-
-    def next_lesson(field: str):
-        return Coalesce(
-            Subquery(opened.values(f"lesson__{field}")[:1]),
-            Subquery(first.values(field)[:1]),
-        )
-
-    query = _courses_with_progress_query(learner, courses).annotate(
-        next_slug=next_lesson("slug"),
-        next_title=next_lesson("title"),
-        minutes_left=Coalesce(
-            Subquery(
-                unfinished.order_by().values("course").annotate(sum=Sum("minutes")).values("sum")
+    """Published courses with published lessons (default: every course), by title,
+    each with the learner's :class:`CourseProgress` and :class:`NextStep` by the
+    rules of one course (:func:`progress_from_lessons`, :func:`lesson_to_continue`,
+    :func:`minutes_left`). Two queries whatever the number of courses: the courses
+    (with whether the learner passed the final and their completion), then the
+    learner's progress rows; the lessons and quizzes come from lessons.structure.
+    The lessons returned have ``course`` set, so ``get_absolute_url`` costs nothing."""
+    completion = CourseCompletion.objects.current().filter(learner=learner, course=OuterRef("pk"))
+    rows = list(
+        (Course.objects.all() if courses is None else courses)
+        .filter(published_at__isnull=False)
+        .annotate(
+            final_passed=Exists(
+                Attempt.objects.filter(
+                    learner=learner,
+                    quiz__course=OuterRef("pk"),
+                    quiz__retired_at__isnull=True,
+                    passed=True,
+                )
             ),
-            0,
-        ),
+            completed_at=Subquery(completion.values("completed_at")[:1]),
+        )
+        .order_by("title")
     )
-    rows = []
-    for course in query:
-        lesson = None
-        if course.next_slug is not None:
-            lesson = Lesson(course=course, slug=course.next_slug, title=course.next_title)
-        rows.append((course, _progress_of(course), NextStep(lesson, course.minutes_left)))
-    return rows
+    structures = course_structures(rows)
+    # The learner's own rows, all courses at once: a learner has opened a few
+    # hundred lessons at most, and a filter by learner alone is the cheapest query.
+    progress = {
+        lesson_id: (state, started_at)
+        for lesson_id, state, started_at in LessonProgress.objects.filter(
+            learner=learner
+        ).values_list("lesson_id", "state", "started_at")
+    }
+    result = []
+    for course in rows:
+        structure = structures[course.pk]
+        if not structure.lessons:
+            continue
+        lessons = _with_state(structure.lessons, progress, CourseQuizzes({}, structure.final, {}))
+        course_progress = _progress(
+            lessons,
+            final_required=structure.final is not None,
+            final_passed=course.final_passed,
+            completed_at=course.completed_at,
+        )
+        unfinished = [lesson for lesson in lessons if lesson.state != ProgressState.COMPLETED]
+        step = NextStep(
+            lesson_to_continue(unfinished) if unfinished else None, minutes_left(lessons)
+        )
+        result.append((course, course_progress, step))
+    return result
 
 
 def next_steps_among(learner, lesson_ids) -> dict[int, NextStep]:

@@ -50,7 +50,9 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
     lesson = _published_lesson(request, course_slug, lesson_slug)
     course_state = learner_course(request.user, lesson.course)
     lessons = course_state.lessons
-    index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
+    index = next((i for i, item in enumerate(lessons) if item.pk == lesson.pk), None)
+    if index is None:  # retired while this request ran (lessons.structure)
+        raise Http404("No such lesson.")
     current = lessons[index]
     if current.state == ProgressState.NOT_STARTED:
         current.state = ProgressState(start_lesson(request.user, lesson).state)

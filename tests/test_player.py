@@ -21,7 +21,7 @@ from lessons.services import (
 )
 from quizzes.models import Attempt
 from tests.factories import make_course, make_quiz
-from tests.test_queries import count_queries, course_with_progress
+from tests.test_queries import count_queries, course_with_progress, warm_caches
 from training.services import assign_course
 
 pytestmark = pytest.mark.django_db
@@ -244,9 +244,11 @@ def test_my_learning_with_assignments_costs_what_it_did(
     for _ in range(3):
         course, _lessons = course_with_progress(learner, 7)
         assign_course(by=trainer, course=course, team=team)
-    # As before next steps were shown (11): session, user, 2 permissions; assignments
-    # and their lessons, progress, done, published, finals; every visible course with
-    # its progress and next step (was: the other courses with their progress).
+    warm_caches(learner_client)
+    # session, user; assignments and their lessons, their courses with the learner's
+    # progress (2), done, published, finals; every visible course (with completion
+    # and final passed) and the learner's progress (2). The lessons and quizzes are
+    # cached (lessons.structure).
     with django_assert_max_num_queries(11):
         learner_client.get(reverse("courses:my_learning"))
 
@@ -257,6 +259,7 @@ def test_chosen_lessons_cost_one_query_more_once(
     for _ in range(3):
         course, lessons = course_with_progress(learner, 7)
         assign_course(by=trainer, course=course, team=team, lessons=lessons[:3])
+    warm_caches(learner_client)
     # 11 as above, + the chosen lessons with the learner's state in them.
     with django_assert_max_num_queries(12):
         learner_client.get(reverse("courses:my_learning"))

@@ -9,21 +9,27 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from courses.models import Course
 from lessons.services import record_lesson_completion, start_lesson
+from lessons.structure import course_structures
 from quizzes.models import Attempt
 from tests.factories import make_course, make_quiz
 
 pytestmark = pytest.mark.django_db
 
 
-def warm_navigation(client) -> None:
-    """As on every page after a person's first: the navigation's flag is cached
-    (training/navigation.py), so counts are the page's own queries."""
+def warm_caches(client) -> None:
+    """As on every page after a person's first, and every course page after a
+    course's first reader: the navigation's flag (training/navigation.py) and the
+    courses' structures (lessons.structure) are cached, so counts are the page's
+    own queries. (A course's first reader after a change pays two queries more:
+    tests/test_structure.py.)"""
     client.get(reverse("accounts:profile"))
+    course_structures(Course.objects.all())
 
 
 def count_queries(client, url: str) -> int:
-    warm_navigation(client)
+    warm_caches(client)
     with CaptureQueriesContext(connection) as context:
         response = client.get(url)
     assert response.status_code == 200, url
@@ -56,24 +62,25 @@ def course_with_progress(learner, lessons: int):
 
 def test_my_learning_queries(learner_client, learner, django_assert_max_num_queries):
     course_with_progress(learner, 7)
-    warm_navigation(learner_client)
-    # session, user, assignments, courses with progress
-    with django_assert_max_num_queries(4):
+    warm_caches(learner_client)
+    # session, user, assignments, courses (with completion and final passed), the
+    # learner's progress
+    with django_assert_max_num_queries(5):
         learner_client.get(reverse("courses:my_learning"))
 
 
 def test_course_page_queries(learner_client, learner, django_assert_max_num_queries):
     course, _ = course_with_progress(learner, 7)
-    warm_navigation(learner_client)
-    # session, user, course, lessons with the learner's progress, quizzes (the
-    # lessons' and the final) with the learner's scores, completion
+    warm_caches(learner_client)
+    # session, user, course, the learner's progress, the learner's attempts,
+    # completion (the lessons and quizzes are cached)
     with django_assert_max_num_queries(6):
         learner_client.get(course.get_absolute_url())
 
 
 def test_lesson_page_queries_on_first_visit(learner_client, learner, django_assert_max_num_queries):
     _, lessons = course_with_progress(learner, 7)
-    warm_navigation(learner_client)
+    warm_caches(learner_client)
     # 6 reads, then start_lesson: SELECT + INSERT inside two savepoints (6 statements).
     with django_assert_max_num_queries(12):
         learner_client.get(lessons[5].get_absolute_url())
@@ -81,7 +88,7 @@ def test_lesson_page_queries_on_first_visit(learner_client, learner, django_asse
 
 def test_lesson_page_queries_on_return(learner_client, learner, django_assert_max_num_queries):
     _, lessons = course_with_progress(learner, 7)
-    warm_navigation(learner_client)
+    warm_caches(learner_client)
     # session, user, the lesson, then as the course page: 6 whatever the course's length
     with django_assert_max_num_queries(6):
         learner_client.get(lessons[0].get_absolute_url())  # completed earlier: read only

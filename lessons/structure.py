@@ -1,0 +1,158 @@
+"""What every learner of a course sees alike: its published lessons in order and its
+published quizzes. Read once per content version and cached, so a learner's page reads
+only the learner's own rows (lessons.services).
+
+The key is ``Course.content_version``, a token in the course row the pages read
+anyway: every app server agrees on it whether the cache is per process or shared
+(``CACHE_URL``). ``Course.save()`` writes a new token, and so do the receivers below
+after any lesson or quiz is saved or deleted (the admin, the importer, the publish
+and retire actions, a course deleted with its lessons), in the same transaction.
+Tokens are never reused, so whoever reads the course row after a change commits
+gets the changed structure. A reader racing the change may cache the new rows under
+the old token; a request that read the old token just before the commit then sees
+the change a moment early, which is what it would have seen a moment later anyway
+(pages treat a lesson missing from the structure as gone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import F, Q
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from courses.models import Course
+from lessons.models import Lesson
+from quizzes.models import Quiz
+
+# An entry unused for a day goes; a course edited since has a new key anyway.
+CACHE_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class CourseStructure:
+    """A course's published lessons (in order, bodies not loaded, ``course`` set) and
+    its published quizzes: the lessons' (by lesson id) and the final assessment."""
+
+    lessons: list[Lesson]
+    quiz_of_lesson: dict[int, int]  # lesson id: quiz id
+    final: Quiz | None
+
+    @property
+    def quiz_ids(self) -> list[int]:
+        return [*self.quiz_of_lesson.values(), *([self.final.pk] if self.final else [])]
+
+
+def _key(course: Course) -> str:
+    return f"course-structure:{course.pk}:{course.content_version}"
+
+
+def course_structures(courses: Iterable[Course]) -> dict[int, CourseStructure]:
+    """{course id: CourseStructure}: one cache read for them all; the courses not
+    cached are read in two queries together (their lessons, their quizzes) and
+    cached. Each call returns its own objects: callers annotate them freely."""
+    courses = list(courses)
+    cached = cache.get_many([_key(course) for course in courses])
+    found = {course.pk: cached[_key(course)] for course in courses if _key(course) in cached}
+    missing = [course for course in courses if course.pk not in found]
+    if missing:
+        read = _read([course.pk for course in missing])
+        cache.set_many({_key(course): read[course.pk] for course in missing}, CACHE_SECONDS)
+        found.update(read)
+    for course in courses:
+        # Set after caching: the entry holds no course row, the page's own is fresh.
+        for lesson in found[course.pk].lessons:
+            lesson.course = course
+        if found[course.pk].final is not None:
+            found[course.pk].final.course = course
+    return found
+
+
+def course_structure(course: Course) -> CourseStructure:
+    return course_structures([course])[course.pk]
+
+
+def _read(course_ids: list[int]) -> dict[int, CourseStructure]:
+    lessons: dict[int, list[Lesson]] = {course_id: [] for course_id in course_ids}
+    for lesson in (
+        Lesson.objects.published()
+        .filter(course_id__in=course_ids)
+        .defer("body_markdown", "body_html")
+        .order_by("position", "id")
+    ):
+        lessons[lesson.course_id].append(lesson)
+    of_lesson: dict[int, dict[int, int]] = {course_id: {} for course_id in course_ids}
+    final: dict[int, Quiz] = {}
+    for quiz in (
+        Quiz.objects.published()
+        .filter(Q(course_id__in=course_ids) | Q(lesson__course_id__in=course_ids))
+        .annotate(lesson_course_id=F("lesson__course_id"))
+    ):
+        if quiz.course_id:
+            final[quiz.course_id] = quiz
+        else:
+            of_lesson[quiz.lesson_course_id][quiz.lesson_id] = quiz.pk
+    return {
+        course_id: CourseStructure(lessons[course_id], of_lesson[course_id], final.get(course_id))
+        for course_id in course_ids
+    }
+
+
+# Keeping the version: after every write of a lesson or quiz, in its transaction ---
+
+
+def _courses_of(instance: Lesson | Quiz) -> set[int]:
+    """The course a lesson or quiz belongs to as saved (a lesson quiz through its lesson)."""
+    if isinstance(instance, Lesson):
+        return {instance.course_id}
+    if instance.course_id:
+        return {instance.course_id}
+    return set(Lesson.objects.filter(pk=instance.lesson_id).values_list("course_id", flat=True))
+
+
+@receiver(pre_save, sender=Lesson, dispatch_uid="lessons.structure.before_lesson")
+@receiver(pre_save, sender=Quiz, dispatch_uid="lessons.structure.before_quiz")
+def remember_course_before(sender, instance, raw=False, **kwargs) -> None:
+    """A lesson or quiz moved to another course (the admin allows it) changes both."""
+    if raw or instance._state.adding:
+        instance._courses_before = set()
+        return
+    before = sender._default_manager.filter(pk=instance.pk)
+    if sender is Lesson:
+        courses = before.values_list("course_id", flat=True)
+    else:
+        pairs = before.values_list("course_id", "lesson__course_id")
+        courses = [course_id for pair in pairs for course_id in pair]
+    instance._courses_before = set(courses) - {None}
+
+
+@receiver(post_save, sender=Lesson, dispatch_uid="lessons.structure.lesson_saved")
+@receiver(post_save, sender=Quiz, dispatch_uid="lessons.structure.quiz_saved")
+@receiver(post_delete, sender=Lesson, dispatch_uid="lessons.structure.lesson_deleted")
+@receiver(post_delete, sender=Quiz, dispatch_uid="lessons.structure.quiz_deleted")
+def course_content_changed(sender, instance, raw=False, **kwargs) -> None:
+    if raw:  # loaddata: no course rows to rely on yet
+        return
+    courses = _courses_of(instance) | getattr(instance, "_courses_before", set())
+    version = Course.objects.filter(pk__in=courses).content_changed()
+    # The course row this code holds (the one the change was made through, as in
+    # `course.lessons...` or `Lesson(course=course)`) follows too, so the same
+    # request or command reads the changed structure through it.
+    for course in _held_courses(instance):
+        if course.pk in courses:
+            course.content_version = version
+
+
+def _held_courses(instance: Lesson | Quiz) -> list[Course]:
+    held = []
+    if type(instance).course.is_cached(instance) and instance.course is not None:
+        held.append(instance.course)
+    lesson = (
+        instance.lesson if isinstance(instance, Quiz) and Quiz.lesson.is_cached(instance) else None
+    )
+    if lesson is not None and Lesson.course.is_cached(lesson):
+        held.append(lesson.course)
+    return held

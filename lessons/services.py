@@ -321,15 +321,20 @@ def lessons_with_state(
 
 
 def _progress_of_learner(
-    learner, lessons: Sequence[Lesson]
+    learner, lessons: Sequence[Lesson] | None = None
 ) -> dict[int, tuple[str, datetime.datetime]]:
-    """{lesson id: (state, started_at)} of the learner's current run in these lessons."""
-    if not lessons:
-        return {}
-    rows = LessonProgress.objects.filter(
-        learner=learner, lesson_id__in=[lesson.pk for lesson in lessons]
-    ).values_list("lesson_id", "state", "started_at")
-    return {lesson_id: (state, started_at) for lesson_id, state, started_at in rows}
+    """{lesson id: (state, started_at)} of the learner's current run in these lessons
+    (None: in every lesson; a learner has opened a few hundred at most, and a filter
+    by learner alone is the cheapest query)."""
+    rows = LessonProgress.objects.filter(learner=learner)
+    if lessons is not None:
+        if not lessons:
+            return {}
+        rows = rows.filter(lesson_id__in=[lesson.pk for lesson in lessons])
+    return {
+        lesson_id: (state, started_at)
+        for lesson_id, state, started_at in rows.values_list("lesson_id", "state", "started_at")
+    }
 
 
 def _with_state(
@@ -538,14 +543,7 @@ def courses_with_next_step(learner, courses=None) -> list[tuple[Course, CoursePr
         .order_by("title")
     )
     structures = course_structures(rows)
-    # The learner's own rows, all courses at once: a learner has opened a few
-    # hundred lessons at most, and a filter by learner alone is the cheapest query.
-    progress = {
-        lesson_id: (state, started_at)
-        for lesson_id, state, started_at in LessonProgress.objects.filter(
-            learner=learner
-        ).values_list("lesson_id", "state", "started_at")
-    }
+    progress = _progress_of_learner(learner)  # every course's at once
     result = []
     for course in rows:
         structure = structures[course.pk]

@@ -10,7 +10,7 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from lessons.services import record_lesson_completion, start_lesson
 from tests.factories import make_course, make_user
@@ -304,3 +304,43 @@ def test_dashboard_and_export_stay_flat_with_individual_assignments(
             assert client.get(dashboard_url("individual", course)).status_code == 200
         with django_assert_max_num_queries(12):
             export(client, team, course)
+
+
+# A completed course's card on My learning ------------------------------------------------
+
+NOTE = "Please finish this before the end of the month"
+
+
+@pytest.fixture
+def completed_with_a_note(trainer, team, learner, course):
+    assign_course(by=trainer, course=course, team=team, due_date=days(10), note=NOTE)
+    for lesson in course.lessons.all():
+        record_lesson_completion(learner, lesson)
+
+
+def my_learning_card(client, learner, course) -> str:
+    client.force_login(learner)
+    page = client.get(reverse("courses:my_learning")).content.decode()
+    start = page.index(f'id="course-{course.slug}"')
+    return " ".join(page[start : page.index("</article>", start)].split())
+
+
+def test_a_completed_courses_card_shows_no_note(client, learner, course, completed_with_a_note):
+    assert NOTE not in my_learning_card(client, learner, course)
+
+
+def test_a_completed_courses_card_says_when_not_when_due(
+    client, learner, course, completed_with_a_note
+):
+    card = my_learning_card(client, learner, course)
+    (item,) = assigned_courses(learner)
+    assert item.is_complete and item.completed_on == timezone.localdate()
+    assert f"Completed on {formats.date_format(timezone.localdate(), 'DATE_FORMAT')}" in card
+    assert "Due in" not in card and "Due:" not in card
+
+
+def test_an_unfinished_courses_card_keeps_its_note(client, trainer, team, learner, course):
+    assign_course(by=trainer, course=course, team=team, due_date=days(10), note=NOTE)
+    record_lesson_completion(learner, course.lessons.first())
+    card = my_learning_card(client, learner, course)
+    assert NOTE in card and "Due in 10 days" in card

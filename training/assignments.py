@@ -18,7 +18,8 @@
   made: a learner who completed the course before starts it again (a new run;
   earlier runs' progress and attempts are kept).
 - Due states use the site's time zone: "Due in 3 days", "Due tomorrow",
-  "Due today", "Overdue by 2 days", "Completed on 4 Dec".
+  "Due today", "Overdue by 2 days", "Completed on 4 Dec 2026" (dates in the
+  active language's DATE_FORMAT).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
 from django.db.models import Min, Q, QuerySet
-from django.utils import dateformat, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -93,7 +94,8 @@ def due_label(due_date: datetime.date | None, today: datetime.date) -> str:
 
 
 def completed_label(day: datetime.date) -> str:
-    return _("Completed on %(date)s") % {"date": day_month(day)}
+    """ "Completed on 4 Dec 2026" ("Abgeschlossen am 4. Dezember 2026")."""
+    return _("Completed on %(date)s") % {"date": formats.date_format(day, "DATE_FORMAT")}
 
 
 # The due rule -------------------------------------------------------------------

@@ -1,13 +1,18 @@
-"""The sample course "Who is your customer?" as teaching material (issue 13).
+"""The sample course "Who is your customer?" as teaching material (issues 13 and 20).
 
-What can be checked mechanically: the final assessment covers every objective
-that course.md promises, no two questions share a prompt, the correct option is
-not a give-away (longest, or the only one without a "because"), retired ids are
-never reused for a new meaning, and the reasonable short answers a learner would
-type are accepted by the imported course through the real grading function.
+What can be checked mechanically: the final assessment tests every objective
+that course.md promises with at least two questions, no two questions share a
+prompt, the correct option is not a give-away (longest, or the only one without
+a "because"), retired ids are never reused for a new meaning, every question
+explains its answer and helps a learner who got it wrong, no run of eight words
+is copied from the seed texts the course was written from, and the reasonable
+short answers a learner would type are accepted by the imported course through
+the real grading function.
 """
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -19,20 +24,21 @@ from quizzes.services import GivenAnswer, is_correct
 
 SLUG = "who-is-your-customer"
 
-# Each objective listed in course.md, and the final questions that test it.
-# Kept here rather than as a content key so the content format stays unchanged.
+# Each objective listed in course.md, and the final questions that test it (each
+# in a scenario that no lesson or lesson quiz uses). Kept here rather than as a
+# content key so the content format stays unchanged.
 OBJECTIVES = {
     "recognise everyone who depends on your work as a customer, and remember that "
-    "a customer is always a person": {"final-who-counts", "final-always-a-person"},
+    "a customer is always a person": {"final-linen-van-customers", "final-always-a-person"},
     "tell internal from external customers, and explain why the difference matters": {
-        "final-council-outsiders",
-        "final-accounting-sales-figures",
+        "final-dental-outsiders",
         "final-internal-vs-external",
         "final-canteen-visitor",
         "final-returns-team-date",
         "final-interview-panel",
     },
-    "use the words customer, client, consumer and vendor correctly": {
+    "tell customers, consumers and vendors apart, and serve one-off customers and "
+    "ongoing clients as each needs": {
         "final-plumber-customer-or-client",
         "final-bakery-vendor",
         "final-bakery-roles-swap",
@@ -46,6 +52,10 @@ OBJECTIVES = {
     "apply the 80/20 rule to the customers you find hard to deal with": {
         "final-eighty-twenty-split",
         "final-rush-order-demand",
+    },
+    "serve customers well within your organisation's policies and its need to stay profitable": {
+        "final-trade-discount",
+        "final-software-approval",
     },
 }
 
@@ -62,19 +72,53 @@ RETIRED_IDS = {
     "final-customer-always-right",
     "typing-while-talking",
     "same-few-customers",
+    # Issue 20: the course corrected against its seeds.
+    "helmet-money-left",  # equated margin, mark-up and profit; tested no objective
+    "accountant-bakery",  # taught "client" as a definition, not a workplace habit
+    "final-who-counts",  # no scenario; replaced by final-linen-van-customers
+    "final-council-outsiders",  # replaced by final-dental-outsiders
+    "final-accounting-sales-figures",  # repeated lesson 4's finance-report scenario
 }
+
+# The public texts the course was written from (issue 20: ideas, never sentences).
+# They live beside the repository, not in it; SEEDS_DIR points elsewhere.
+SEEDS_DIR = Path(os.environ.get("SEEDS_DIR", settings.BASE_DIR.parent / "shared" / "seeds"))
+COPIED_RUN = 8  # words
 
 # Answers a learner who understood the lesson would reasonably type, as typed:
 # case, trailing punctuation and hyphens included.
 REASONABLE_ANSWERS = {
-    "helmet-money-left": ["Profit", "margin.", "Profit margin", "gross profit", "Mark-up"],
-    "fifty-regulars": ["10 customers", "Ten.", "about 10", "around ten", "10 people"],
+    "fifty-regulars": [
+        "10 customers",
+        "Ten.",
+        "about 10",
+        "around ten",
+        "10 people",
+        "10 out of 50",
+    ],
     "community-library-visitor": ["Grey area", "gray-area", "a grey area."],
     "refund-screen-need": ["Instruction", "instructions", "instructing"],
-    "same-delivery-different-reaction": ["Expectations", "expectation", "their expectations."],
+    "same-delivery-different-reaction": [
+        "Expectations",
+        "expectation",
+        "their expectations.",
+        "the customer\u2019s expectations",
+        "customers' expectations",
+    ],
     "cereal-eaters": ["Consumers", "the consumer", "end-users", "End user"],
     "final-interview-panel": ["Participation.", "participating", "participate"],
 }
+
+# Answers that must still be refused: a different number, a neighbouring term.
+WRONG_ANSWERS = [
+    ("fifty-regulars", "40"),
+    ("fifty-regulars", "20"),
+    ("cereal-eaters", "client"),
+    ("cereal-eaters", "customer"),
+    ("refund-screen-need", "assistance"),
+    ("same-delivery-different-reaction", "needs"),
+    ("final-interview-panel", "assistance"),
+]
 
 
 def source_course():
@@ -101,12 +145,27 @@ def listed_objectives(course) -> list[str]:
     return [line[2:].strip() for line in section.splitlines() if line.startswith("- ")]
 
 
+def words(text: str) -> list[str]:
+    """Lower-case words and numbers; punctuation and Markdown are ignored."""
+    return re.findall(r"[^\W_]+", text.casefold().replace("\u2019", "").replace("'", ""))
+
+
+def runs(text: str, length: int = COPIED_RUN) -> set[tuple[str, ...]]:
+    found = words(text)
+    return {tuple(found[i : i + length]) for i in range(len(found) - length + 1)}
+
+
 def test_every_objective_of_course_md_is_tested_by_the_final_assessment():
     course = source_course()
     final_ids = {q.key for q in course.final_assessment.questions}
     assert listed_objectives(course) == list(OBJECTIVES)
     for objective, ids in OBJECTIVES.items():
-        assert ids and ids <= final_ids, objective
+        assert ids <= final_ids, objective
+
+
+def test_each_objective_has_at_least_two_final_questions():
+    too_few = {objective: ids for objective, ids in OBJECTIVES.items() if len(ids) < 2}
+    assert too_few == {}
 
 
 def test_every_final_question_serves_an_objective():
@@ -147,6 +206,44 @@ def test_no_option_carries_a_because_justification():
     assert offenders == []
 
 
+def test_every_question_explains_its_answer_and_helps_a_wrong_answer():
+    missing = []
+    for question in all_questions(source_course()):
+        if not question.explanation:
+            missing.append((question.key, "explanation"))
+        if question.type in ("true_false", "short") and not question.feedback:
+            missing.append((question.key, "feedback"))
+        if question.type in ("single", "multiple"):
+            missing += [
+                (question.key, f"feedback on '{choice.text}'")
+                for choice in question.choices
+                if not choice.correct and not choice.feedback
+            ]
+    assert missing == []
+
+
+def test_no_run_of_eight_words_is_copied_from_the_seeds():
+    # Every file of the course (lessons, quizzes with their choices, feedback and
+    # explanations, course.md, translations) against every seed text.
+    seeds = sorted(SEEDS_DIR.glob("*.txt"))
+    if not seeds:
+        pytest.skip(f"no seed texts in {SEEDS_DIR} (set SEEDS_DIR)")
+    seed_runs = set().union(*(runs(seed.read_text(encoding="utf-8")) for seed in seeds))
+    copied = [
+        (path.name, " ".join(run))
+        for path in sorted((settings.CONTENT_DIR / SLUG).glob("*.md"))
+        for run in sorted(runs(path.read_text(encoding="utf-8")) & seed_runs)
+    ]
+    assert copied == []
+
+
+def test_the_copy_check_sees_a_copied_sentence():
+    # Case and punctuation don't hide a copy; seven words are not a copy.
+    seed = "Internal customers are the people, departments, or agencies served by what we do."
+    assert runs("INTERNAL customers are the people departments or agencies served!") & runs(seed)
+    assert not runs("customers are the people, departments, or agencies") & runs(seed)
+
+
 def test_retired_ids_are_not_reused():
     keys = {q.key for q in all_questions(source_course())}
     assert keys.isdisjoint(RETIRED_IDS)
@@ -167,9 +264,6 @@ def test_reasonable_short_answers_are_accepted(sample_course, key, typed):
     assert is_correct(imported_question(sample_course, key), GivenAnswer(text=typed))
 
 
-@pytest.mark.parametrize(
-    "key, typed",
-    [("helmet-money-left", "revenue"), ("fifty-regulars", "40"), ("cereal-eaters", "client")],
-)
+@pytest.mark.parametrize("key, typed", WRONG_ANSWERS)
 def test_wrong_short_answers_are_still_wrong(sample_course, key, typed):
     assert not is_correct(imported_question(sample_course, key), GivenAnswer(text=typed))

@@ -7,7 +7,8 @@ was. The admin's URLs are generated from its registry (each model's list, add,
 change, delete and history pages, its own extra pages, every action, the
 raw-id popups and the autocomplete endpoint for every relation) and the site's
 from the URL resolver, so a new model or page is covered, or a test says what
-the table is missing.
+the table is missing. Every HTML page of both walks must also show no template
+syntax in its visible text (issue 20: a two-line comment printed on every page).
 
 Trainers here have staff status too: the dangerous configuration the README used
 to recommend. Their group holds no model permission, so the admin shows them nothing.
@@ -40,6 +41,7 @@ from lessons.models import Certificate, CourseCompletion, Lesson, LessonProgress
 from lessons.services import complete_lesson, record_course_completion
 from quizzes.models import Attempt, Question, Quiz
 from tests.factories import make_course, make_quiz, make_user, take_quiz
+from tests.visible_text import is_html, template_syntax_in
 from training.models import Assignment, Team
 from training.roles import TRAINERS, can_assign, can_follow, learners_followed_by, teams_managed_by
 from training.services import AssignmentError, assign_course
@@ -233,6 +235,15 @@ def changed_tables(before: dict, after: dict) -> list[str]:
 def describe(response) -> str:
     location = f" -> {response['Location']}" if response.status_code in (301, 302) else ""
     return f"{response.status_code}{location}"
+
+
+def template_text_problem(where: str, response) -> str:
+    """Template syntax in an HTML page's visible text (a comment that spans lines, a
+    tag or variable printed as it is), or ''."""
+    if not is_html(response):
+        return ""
+    found = template_syntax_in(response.content.decode())
+    return f"{where}: template text on the page: {', '.join(found)}" if found else ""
 
 
 # The admin table -----------------------------------------------------------------
@@ -520,6 +531,9 @@ def test_admin_model_pages(world, role, label):
             before = after
         if problem := check_admin_cell(role, model, cell, response, tables):
             problems.append(problem)
+        where = f"{role} {cell.method} {cell.url} ({cell.kind})"
+        if problem := template_text_problem(where, response):
+            problems.append(problem)
     assert not problems, "\n".join(problems)
 
 
@@ -547,6 +561,7 @@ def test_admin_site_pages(world, role):
     client = client_for(world, role)
     problems = []
     index = client.get(reverse("admin:index"))
+    problems.append(template_text_problem(f"{role} admin index", index))
     if role in STAFF_ROLES:
         page = index.content.decode()
         listed = {
@@ -567,6 +582,7 @@ def test_admin_site_pages(world, role):
         )
         if (response.status_code != 200) if allowed else not refused(response):
             problems.append(f"{role} GET {url}: {describe(response)}, allowed: {allowed}")
+        problems.append(template_text_problem(f"{role} GET {url}", response))
     for model, relation in relations():
         url = reverse("admin:autocomplete") + (
             f"?app_label={model._meta.app_label}&model_name={model._meta.model_name}"
@@ -576,6 +592,7 @@ def test_admin_site_pages(world, role):
         allowed = role in STAFF_ROLES and admin_level(role, relation.related_model) >= VIEW
         if (response.status_code != 200) if allowed else not refused(response):
             problems.append(f"{role} GET {url}: {describe(response)}, allowed: {allowed}")
+    problems = [problem for problem in problems if problem]
     assert not problems, "\n".join(problems)
 
 
@@ -976,6 +993,9 @@ def test_site_pages(world, role):
             tables = changed_tables(before, after)
             before = after
         if problem := _site_problem(role, case, url, response, tables):
+            problems.append(problem)
+        where = f"{role} {case.method} {url} ({case.name})"
+        if problem := template_text_problem(where, response):
             problems.append(problem)
     assert not problems, "\n".join(problems)
 

@@ -34,7 +34,6 @@ OBJECTIVES = {
         "final-dental-outsiders",
         "final-internal-vs-external",
         "final-canteen-visitor",
-        "final-returns-team-date",
         "final-interview-panel",
     },
     "tell customers, consumers and vendors apart, and serve one-off customers and "
@@ -78,6 +77,7 @@ RETIRED_IDS = {
     "final-who-counts",  # no scenario; replaced by final-linen-van-customers
     "final-council-outsiders",  # replaced by final-dental-outsiders
     "final-accounting-sales-figures",  # repeated lesson 4's finance-report scenario
+    "final-returns-team-date",  # repeated lesson 3's sister-branch call
 }
 
 # The public texts the course was written from (issue 20: ideas, never sentences).

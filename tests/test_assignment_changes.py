@@ -371,8 +371,8 @@ def test_assigning_someone_who_has_it_through_a_team_says_which_date_applies(
     response = trainer_client.post(assign_url(course), data)
     assert response.status_code == 200
     assert (
-        "Kira Jones already has this course through Support (due 12 Dec). "
-        "Until one of them is finished, the earlier date applies: 12 Dec."
+        "Kira Jones already has this course through Support (due 12 Dec 2099). "
+        "Until one of them is finished, the earlier date applies: 12 Dec 2099."
     ) in text(response)
     assert Assignment.objects.count() == 1
     response = trainer_client.post(assign_url(course), {**data, "confirm_overlap": "on"})

@@ -10,12 +10,12 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from accounts.models import Profile
 from quizzes.models import Attempt
 from tests.factories import answer_sheet, make_quiz, make_user
-from training.assignments import due_label
+from training.assignments import completed_label, due_label
 from training.emails import send_assignment_emails
 from training.models import AssignmentEvent, ReminderSent
 from training.services import assign_course, describe_due
@@ -223,7 +223,8 @@ def test_due_states_and_month_names_in_german():
     with translation.override("de"):
         assert due_label(datetime.date(2026, 12, 4), today) == "Fällig in 3 Tagen"
         assert due_label(datetime.date(2026, 11, 30), today) == "Seit 1 Tag überfällig"
-        assert describe_due(datetime.date(2026, 12, 4)) == "4 Dez 2026"
+        assert describe_due(datetime.date(2026, 12, 4)) == "4. Dezember 2026"
+        assert completed_label(datetime.date(2026, 12, 7)) == "Abgeschlossen am 7. Dezember 2026"
     with translation.override("en-gb"):
         assert due_label(datetime.date(2026, 11, 30), today) == "Overdue by 1 day"
         assert describe_due(datetime.date(2026, 12, 4)) == "4 Dec 2026"
@@ -281,3 +282,37 @@ def test_a_refused_request_says_why_in_german(client):
 def test_a_refused_request_says_why_in_english(client):
     response = client.get("/my-learning/?q=a%00b")
     assert "The query string contains control characters." in response.content.decode()
+
+
+# Literal date formats in training/: "j M", "j M Y, H:i", dateformat.format(...) in
+# a template filter or code. Named formats only (DATE_FORMAT, SHORT_DATE_FORMAT, ...),
+# or "c" (ISO 8601, for a <time datetime>); the CSVs write ISO dates (isoformat).
+LITERAL_DATE = re.compile(r"""\|date:["'](?!(?:[A-Z_]+|c)["'])|\|time:["']|dateformat\.format\(""")
+
+
+def test_training_uses_named_date_formats_only():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR) / "training"
+    found = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in sorted(root.rglob("*"))
+        if path.suffix in {".py", ".html", ".txt"}
+        for match in LITERAL_DATE.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_dashboard_dates_in_german(trainer_client, assigned, course, team, learner):
+    from lessons.services import record_lesson_completion
+
+    for lesson in course.lessons.all():
+        record_lesson_completion(learner, lesson)
+    page = text(trainer_client.get(reverse("training:dashboard") + f"?team={team.pk}", **DE))
+    with translation.override("de"):
+        due = formats.date_format(assigned.due_date, "DATE_FORMAT")
+        completed = formats.date_format(timezone.localdate(), "SHORT_DATE_FORMAT")
+    assert f"fällig am {due}" in page  # "fällig am 10. Dezember 2026"
+    assert completed in page  # the completion, in the table: "07.12.2026"

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
 from django.db.models import Min, Q, QuerySet
-from django.utils import dateformat, formats, timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -75,9 +75,10 @@ def fresh_start_asked(learner, course: Course, completion: CourseCompletion | No
     return after is not None and completion.completed_at < after
 
 
-def day_month(day: datetime.date) -> str:
-    """ "4 Dec"; Django's formatting names the month in the active language."""
-    return dateformat.format(day, "j M")
+def show_date(day: datetime.date) -> str:
+    """A date as pages and emails write it: the active language's DATE_FORMAT,
+    "4 Dec 2026" or "4. Dezember 2026" (never a fixed format; CSVs use ISO)."""
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def due_label(due_date: datetime.date | None, today: datetime.date) -> str:
@@ -95,7 +96,7 @@ def due_label(due_date: datetime.date | None, today: datetime.date) -> str:
 
 def completed_label(day: datetime.date) -> str:
     """ "Completed on 4 Dec 2026" ("Abgeschlossen am 4. Dezember 2026")."""
-    return _("Completed on %(date)s") % {"date": formats.date_format(day, "DATE_FORMAT")}
+    return _("Completed on %(date)s") % {"date": show_date(day)}
 
 
 # The due rule -------------------------------------------------------------------

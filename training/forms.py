@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from lessons.http import MalformedInput, parse_id
 from lessons.models import Lesson
-from training.assignments import day_month
+from training.assignments import show_date
 from training.fields import SiteDateField
 from training.models import Assignment, Team
 from training.roles import learners_assignable_by, teams_managed_by
@@ -165,17 +165,17 @@ class AssignmentForm(ConfirmWarnings, forms.Form):
             if team_assignment.due_date:
                 has = _("%(name)s already has this course through %(team)s (due %(date)s).") % {
                     **names,
-                    "date": day_month(team_assignment.due_date),
+                    "date": show_date(team_assignment.due_date),
                 }
             else:
                 has = _("%(name)s already has this course through %(team)s (no due date).") % names
             if len(dates) == 2:
                 applies = _(
                     "Until one of them is finished, the earlier date applies: %(date)s."
-                ) % {"date": day_month(min(dates))}
+                ) % {"date": show_date(min(dates))}
             elif dates:
                 applies = _("Until one of them is finished, the date applies: %(date)s.") % {
-                    "date": day_month(dates[0])
+                    "date": show_date(dates[0])
                 }
             else:
                 applies = _("Until one of them is finished, neither has a due date.")

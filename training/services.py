@@ -12,14 +12,14 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from courses.models import Course
 from lessons.models import Lesson, LessonProgress
 from lessons.services import completion_of
 from quizzes.models import Attempt
-from training.assignments import fresh_start_asked
+from training.assignments import fresh_start_asked, show_date
 from training.models import Assignment, AssignmentAction, AssignmentEvent, Team
 from training.roles import (
     can_assign,
@@ -51,8 +51,8 @@ def assignee_name(assignment: Assignment) -> str:
 
 
 def describe_due(day: datetime.date | None) -> str:
-    """ "4 Dec 2026" (the month in the active language), or "no due date"."""
-    return dateformat.format(day, "j M Y") if day else _("no due date")
+    """ "4 Dec 2026" ("4. Dezember 2026": training.assignments.show_date), or "no due date"."""
+    return show_date(day) if day else _("no due date")
 
 
 def _lesson_titles(lessons: Iterable[Lesson]) -> list[str]:

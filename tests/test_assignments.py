@@ -82,7 +82,7 @@ def test_chosen_lessons_complete_the_assignment(trainer, team, course, learner):
     assert (item.completed, item.total, item.percent, item.is_complete) == (1, 2, 50, False)
     record_lesson_completion(learner, second)
     (item,) = assigned_courses(learner, TODAY)
-    assert item.is_complete and item.due_label == f"Completed on {timezone.localdate():%-d %b}"
+    assert item.is_complete and item.due_label == f"Completed on {timezone.localdate():%-d %b %Y}"
 
 
 def test_whole_course_needs_the_final_assessment(trainer, team, course, learner):

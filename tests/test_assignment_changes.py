@@ -310,6 +310,43 @@ def test_the_remove_page_says_progress_is_kept(trainer_client, assigned):
     assert Assignment.objects.filter(pk=assigned.pk).exists()
 
 
+def test_the_remove_page_says_who_keeps_it_through_their_team(
+    trainer_client, trainer, team, course
+):
+    liam = make_user("liam", first_name="Liam", last_name="Lee")
+    team.members.add(liam)
+    assign_course(by=trainer, course=course, team=team, due_date=days(10))
+    (own,) = assign_course(by=trainer, course=course, learners=[liam], due_date=days(3))
+    page = text(trainer_client.get(remove_url(own)))
+    assert "will no longer see it as assigned" not in page
+    assert "Liam Lee keeps the course through the team Support (due " in page
+
+
+def test_the_remove_page_lists_members_who_keep_it_another_way(
+    trainer_client, trainer, team, course, kira, assigned
+):
+    (own,) = assign_course(by=trainer, course=course, learners=[kira])
+    page = text(trainer_client.get(remove_url(assigned)))
+    assert "Kira Jones: their own assignment (no due date)" in page
+    assert "Alice Learner" not in page  # she has it through Support only
+
+
+def test_the_remove_page_names_another_team(
+    trainer_client, admin_user, team, course, kira, assigned
+):
+    sales = Team.objects.create(name="Sales")
+    sales.members.add(kira)
+    assign_course(by=admin_user, course=course, team=sales, due_date=days(30))
+    page = text(trainer_client.get(remove_url(assigned)))
+    assert "Kira Jones: the team Sales (due " in page
+
+
+def test_the_remove_page_says_when_nobody_keeps_it(trainer_client, assigned):
+    page = text(trainer_client.get(remove_url(assigned)))
+    assert "Nobody in Support will see it as assigned any more" in page
+    assert "keeps the course" not in page and "keep the course" not in page
+
+
 def test_removing_redirects_to_the_dashboard_with_a_message(trainer_client, assigned, team):
     response = trainer_client.post(remove_url(assigned))
     assert response.status_code == 302
@@ -339,10 +376,27 @@ def test_saving_a_change_queries(trainer_client, assigned, django_assert_max_num
 
 
 def test_the_remove_page_queries(trainer_client, assigned, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+    # session, user, the two permission reads (is a trainer?), the assignment, its
+    # lessons, may this trainer manage it, then who keeps the course: assignments
+    # and memberships (and, when someone keeps it, their names)
+    with django_assert_max_num_queries(9):
         trainer_client.get(remove_url(assigned))
     with django_assert_max_num_queries(18):
         trainer_client.post(remove_url(assigned))
+
+
+def test_the_remove_page_does_not_grow_with_who_keeps_it(
+    trainer_client, trainer, admin_user, team, course, assigned, django_assert_max_num_queries
+):
+    sales = Team.objects.create(name="Sales")
+    assign_course(by=admin_user, course=course, team=sales)
+    members = [make_user(f"member{n}", first_name=f"M{n}") for n in range(30)]
+    team.members.add(*members)
+    sales.members.add(*members[::2])
+    assign_course(by=trainer, course=course, learners=members[1::2])
+    with django_assert_max_num_queries(10):  # as above, plus the keepers' names
+        page = text(trainer_client.get(remove_url(assigned)))
+    assert page.count("the team Sales") == 15 and page.count("their own assignment") == 15
 
 
 # The assign form ------------------------------------------------------------------------

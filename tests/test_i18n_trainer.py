@@ -201,6 +201,16 @@ def test_the_remove_page_in_german(trainer_client, assigned):
     assert "Remove the assignment" not in page
 
 
+def test_the_remove_page_says_who_keeps_it_in_german(trainer_client, trainer, assigned, course):
+    liam = make_user("liam", first_name="Liam", last_name="Lee")
+    assigned.team.members.add(liam)
+    (own,) = assign_course(by=trainer, course=course, learners=[liam])
+    page = text(trainer_client.get(reverse("training:remove_assignment", args=[own.pk]), **DE))
+    with translation.override("de"):
+        due = formats.date_format(assigned.due_date, "DATE_FORMAT")
+    assert f"Liam Lee behält den Kurs über das Team Support (fällig am {due})" in page
+
+
 def test_removing_says_so_in_german(trainer_client, assigned):
     response = trainer_client.post(
         reverse("training:remove_assignment", args=[assigned.pk]), follow=True, **DE

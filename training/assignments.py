@@ -43,7 +43,7 @@ from lessons.services import (
     percent_complete,
 )
 from quizzes.models import Attempt
-from training.models import Assignment
+from training.models import Assignment, Team
 
 User = get_user_model()
 
@@ -248,6 +248,146 @@ def due_state(
     )
     unfinished = [status for status in statuses if not status.is_finished]
     return DueState((unfinished or statuses)[0], statuses, today)
+
+
+# Which assignments apply to learners, in bulk -------------------------------------
+
+# What the due rule and the pages read of an assignment (read as values, with its lessons).
+ASSIGNMENT_FIELDS = (
+    "pk",
+    "course_id",
+    "team_id",
+    "learner_id",
+    "due_date",
+    "note",
+    "require_fresh_completion",
+    "assigned_by_id",
+    "created_at",
+)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The assignments of one course that apply to some learners: THE rule of
+    :func:`assignments_of` (a learner's own assignment and their teams'), for
+    many learners at once. Assignments are read as values; a team assignment's
+    ``team`` carries the team's name (no query per row)."""
+
+    assignments: dict[int, Assignment]  # by pk
+    chosen: dict[int, frozenset[int]]  # assignment -> the lessons it chose (none: whole course)
+    own: dict[int, Assignment]  # learner -> their own assignment
+    team_assignments: dict[int, Assignment]  # team -> its assignment
+    memberships: dict[int, list[int]]  # learner -> their teams that have an assignment
+
+    def of(self, learner_id: int) -> list[Covering]:
+        """The assignments covering one learner: their own first, then their teams'."""
+        found = [
+            self.own.get(learner_id),
+            *(self.team_assignments[t] for t in self.memberships.get(learner_id, [])),
+        ]
+        return [Covering(a, self.chosen.get(a.pk, frozenset())) for a in found if a is not None]
+
+
+def coverage(course: Course | int, people: QuerySet, *, team: Team | None = None) -> Coverage:
+    """Which assignments of ``course`` cover each of ``people`` (a queryset of users),
+    plus ``team``'s own assignment of it even if nobody is in the team. Two queries
+    at most, whatever the number of people."""
+    everyone = people.values("pk")
+    query = Q(learner__in=everyone) | Q(
+        team__in=Team.members.through.objects.filter(user__in=everyone).values("team_id")
+    )
+    if team is not None:
+        query |= Q(team=team)
+    assignments: dict[int, Assignment] = {}
+    chosen: dict[int, set[int]] = {}
+    # One row per assignment and chosen lesson (lesson None: the whole course).
+    for *values, team_name, lesson_id in Assignment.objects.filter(
+        query, course=course
+    ).values_list(*ASSIGNMENT_FIELDS, "team__name", "lessons"):
+        assignment = assignments.get(values[0])
+        if assignment is None:
+            assignment = assignments[values[0]] = Assignment(
+                **dict(zip(ASSIGNMENT_FIELDS, values, strict=True))
+            )
+            if assignment.team_id:
+                assignment.team = Team(pk=assignment.team_id, name=team_name)
+        if lesson_id is not None:
+            chosen.setdefault(assignment.pk, set()).add(lesson_id)
+    team_assignments = {a.team_id: a for a in assignments.values() if a.team_id}
+    memberships: dict[int, list[int]] = {}
+    if team_assignments:
+        for user_id, team_id in Team.members.through.objects.filter(
+            user__in=everyone, team__in=list(team_assignments)
+        ).values_list("user_id", "team_id"):
+            memberships.setdefault(user_id, []).append(team_id)
+    return Coverage(
+        assignments=assignments,
+        chosen={pk: frozenset(lessons) for pk, lessons in chosen.items()},
+        own={a.learner_id: a for a in assignments.values() if a.learner_id},
+        team_assignments=team_assignments,
+        memberships=memberships,
+    )
+
+
+def covered_by(assignment: Assignment) -> QuerySet:
+    """Everyone an assignment covers now: the team's active members, or the learner."""
+    if assignment.team_id:
+        return User.objects.filter(teams=assignment.team_id, is_active=True)
+    return User.objects.filter(pk=assignment.learner_id, is_active=True)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A learner who keeps a course through other assignments when one is removed."""
+
+    learner: object
+    through: list[Assignment]  # soonest due first (no due date last)
+
+    @property
+    def description(self) -> str:
+        """ "the team Sales (due 4 Dec 2026) and their own assignment (no due date)"."""
+        names = [through_label(assignment) for assignment in self.through]
+        if len(names) == 1:
+            return names[0]
+        return _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
+
+
+def through_label(assignment: Assignment) -> str:
+    """How a page or email names an assignment a learner has a course through."""
+    if assignment.team_id:
+        if assignment.due_date:
+            return _("the team %(team)s (due %(date)s)") % {
+                "team": assignment.team.name,
+                "date": show_date(assignment.due_date),
+            }
+        return _("the team %(team)s (no due date)") % {"team": assignment.team.name}
+    if assignment.due_date:
+        return _("their own assignment (due %(date)s)") % {"date": show_date(assignment.due_date)}
+    return _("their own assignment (no due date)")
+
+
+def kept_elsewhere(assignment: Assignment) -> list[Kept]:
+    """Who ``assignment`` covers that another assignment of the same course covers
+    too (by :func:`coverage`, the one rule): removing it leaves the course on their
+    list. In name order; three queries."""
+    people = covered_by(assignment)
+    cover = coverage(assignment.course_id, people)
+    others = {
+        learner_id: sorted(
+            (c.assignment for c in cover.of(learner_id) if c.assignment.pk != assignment.pk),
+            key=lambda a: (a.due_date or datetime.date.max, a.pk),
+        )
+        for learner_id in {*cover.own, *cover.memberships}
+    }
+    keepers = {pk: through for pk, through in others.items() if through}
+    if not keepers:
+        return []
+    learners = (
+        people.filter(pk__in=list(keepers))
+        .order_by("last_name", "first_name", "username")
+        .only("pk", "username", "first_name", "last_name")
+    )
+    return [Kept(learner, keepers[learner.pk]) for learner in learners]
 
 
 # My learning, the learner page, reminders ----------------------------------------

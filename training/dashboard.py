@@ -42,7 +42,7 @@ from courses.models import Course
 from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressState
 from lessons.services import CourseProgress, CourseState, SubqueryCount, percent_complete
 from quizzes.models import Attempt, Quiz
-from training.assignments import CourseRecord, Covering, DueState, due_state
+from training.assignments import CourseRecord, DueState, coverage, due_state
 from training.models import Assignment, Team
 from training.roles import learners_outside_teams_of
 
@@ -67,18 +67,6 @@ SORTS = {
 # trainer's language, so a formula or an import never breaks.
 CSV_LANGUAGE = "en-gb"
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-# What the due rule and the pages read of an assignment (read as values, with its lessons).
-_ASSIGNMENT_FIELDS = (
-    "pk",
-    "course_id",
-    "team_id",
-    "learner_id",
-    "due_date",
-    "note",
-    "require_fresh_completion",
-    "assigned_by_id",
-    "created_at",
-)
 
 
 @dataclass(frozen=True)
@@ -265,35 +253,10 @@ def build_board(
     learners = list(_learners(audience, people, course, published, quiz_ids, final))
 
     # The assignments covering them: their own, their teams' (any team), the team's.
+    cover = coverage(course, people, team=audience.team)
+    chosen = cover.chosen
+    team_assignment = cover.team_assignments.get(audience.team.pk) if audience.team else None
     everyone = people.values("pk")
-    covering_query = Q(learner__in=everyone) | Q(
-        team__in=Team.members.through.objects.filter(user__in=everyone).values("team_id")
-    )
-    if audience.team is not None:
-        covering_query |= Q(team=audience.team)
-    # One row per assignment and chosen lesson (lesson None: the whole course).
-    assignments: dict[int, Assignment] = {}
-    chosen: dict[int, set[int]] = {}
-    for *values, lesson_id in Assignment.objects.filter(covering_query, course=course).values_list(
-        *_ASSIGNMENT_FIELDS, "lessons"
-    ):
-        assignment = assignments.get(values[0])
-        if assignment is None:
-            assignment = assignments[values[0]] = Assignment(
-                **dict(zip(_ASSIGNMENT_FIELDS, values, strict=True))
-            )
-        if lesson_id is not None:
-            chosen.setdefault(assignment.pk, set()).add(lesson_id)
-    team_assignment = next(
-        (a for a in assignments.values() if audience.team and a.team_id == audience.team.pk), None
-    )
-    by_team = {a.team_id: a for a in assignments.values() if a.team_id}
-    memberships: dict[int, list[int]] = {}
-    if by_team:
-        for user_id, team_id in Team.members.through.objects.filter(
-            user__in=everyone, team__in=list(by_team)
-        ).values_list("user_id", "team_id"):
-            memberships.setdefault(user_id, []).append(team_id)
     chosen_lessons = set().union(*chosen.values()) & published if chosen else set()
     done: dict[int, dict[int, datetime.datetime]] = {}
     if chosen_lessons:
@@ -301,7 +264,7 @@ def build_board(
             learner__in=everyone, lesson__in=chosen_lessons, state=ProgressState.COMPLETED
         ).values_list("learner_id", "lesson_id", "completed_at"):
             done.setdefault(learner_id, {})[lesson_id] = completed_at
-    own = {a.learner_id: a for a in assignments.values() if a.learner_id}
+    own = cover.own
 
     rows = []
     for learner in learners:
@@ -313,11 +276,7 @@ def build_board(
             final_passed=learner.final_passed_at is not None,
             completed_at=learner.completed_at,
         )
-        covering = [
-            Covering(a, frozenset(chosen.get(a.pk, ())))
-            for a in [own.get(learner.pk), *(by_team[t] for t in memberships.get(learner.pk, []))]
-            if a is not None
-        ]
+        covering = cover.of(learner.pk)
         record = CourseRecord(
             progress=progress,
             published=published,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from training import services
+from training.assignments import kept_elsewhere
 from training.forms import AssignmentForm, ChangeAssignmentForm
 from training.models import Assignment
 from training.roles import can_assign, courses_assignable_by, may_manage_assignment
@@ -130,7 +131,12 @@ def remove_assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
         return render(
             request,
             "training/remove_assignment.html",
-            {"assignment": assignment, "assignee": assignee_name(assignment)},
+            {
+                "assignment": assignment,
+                "assignee": assignee_name(assignment),
+                # Who keeps the course through another assignment (the one rule).
+                "kept": kept_elsewhere(assignment),
+            },
         )
     try:
         services.remove_assignment(request.user, assignment)

@@ -144,6 +144,7 @@ class CourseSource:
     final_assessment: QuizSource | None = None
     media: list[MediaSource] = field(default_factory=list)
     translations: dict[str, TranslationSource] = field(default_factory=dict)  # by language
+    warnings: list[ContentError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,9 @@ class _Reader:
 
     root: Path  # resolved
     errors: list[ContentError]
+    # What an author should look at, which does not stop an import (a question
+    # without an explanation).
+    warnings: list[ContentError] = field(default_factory=list)
     bytes_read: int = 0
     files_read: int = 0
     over_budget: bool = False
@@ -322,7 +326,7 @@ def read_content(root: Path) -> list[CourseSource]:
 def _read_course(folder: Path, reader: _Reader) -> CourseSource | None:
     errors = reader.errors
     course_path = folder / COURSE_FILE
-    first_error = len(errors)
+    first_error, first_warning = len(errors), len(reader.warnings)
     if not SLUG.fullmatch(folder.name):  # fullmatch: "$" would allow a final line end
         errors.append(
             ContentError(
@@ -365,6 +369,7 @@ def _read_course(folder: Path, reader: _Reader) -> CourseSource | None:
         visibility=visibility,
         media=media,
         translations=course_translations,
+        warnings=reader.warnings[first_warning:],
     )
 
 
@@ -560,7 +565,7 @@ def _read_course_file(path: Path, reader: _Reader) -> tuple | None:
     )
     _check_body(path, document, errors)
     _check_media_references(path, document, reader)
-    final_assessment = _quiz(path, document, errors)
+    final_assessment = _quiz(path, document, reader, final=True)
     visibility = document.front_matter.get("visibility", "open")
     if not isinstance(visibility, str) or visibility not in VISIBILITIES:
         errors.append(
@@ -634,7 +639,7 @@ def _read_lesson(path: Path, number: int, slug: str, reader: _Reader) -> LessonS
     minutes = _optional_minutes(path, document, errors)
     _check_body(path, document, errors)
     _check_media_references(path, document, reader)
-    quiz = _quiz(path, document, errors)
+    quiz = _quiz(path, document, reader, final=False)
     if title is None:
         return None
     return LessonSource(path, number, slug, title, minutes, document.body, quiz)
@@ -841,10 +846,11 @@ def _check_body(path: Path, document: _Document, errors: list[ContentError]) -> 
         )
 
 
-def _quiz(path: Path, document: _Document, errors: list[ContentError]) -> QuizSource | None:
+def _quiz(path: Path, document: _Document, reader: _Reader, final: bool) -> QuizSource | None:
     if document.front_matter.get("quiz") is None:
         return None
-    return read_quiz(path, document.front_matter["quiz"], document.lines, errors)
+    quiz = document.front_matter["quiz"]
+    return read_quiz(path, quiz, document.lines, reader.errors, final, reader.warnings)
 
 
 def _check_keys(

@@ -31,7 +31,17 @@ QUIZ_FIELDS = ("pass_mark", "max_attempts", "shuffle", "show_answers", "draw", "
 # Quiz settings added after hashes were first recorded: hashed only when not at their
 # default, so a quiz imported before they existed is not taken for an edited one.
 QUIZ_OPTIONAL_DEFAULTS = {"show_answers": "after_pass", "draw": 0, "time_limit": 0}
-QUESTION_FIELDS = ("type", "prompt", "explanation", "accepted_answers")
+QUESTION_FIELDS = (
+    "type",
+    "prompt",
+    "explanation",
+    "accepted_answers",
+    "feedback",
+    "exact",
+    "wrong_answers",
+)
+# Question fields added after hashes were first recorded: hashed only when set.
+QUESTION_OPTIONAL_DEFAULTS = {"feedback": "", "exact": False, "wrong_answers": []}
 CHOICE_FIELDS = ("text", "is_correct", "feedback")
 
 
@@ -57,7 +67,15 @@ def quiz_fields(source: QuizSource) -> dict[str, Any]:
 
 
 def question_fields(source: QuestionSource) -> dict[str, Any]:
-    values = (source.type, source.prompt, source.explanation, source.accept)
+    values = (
+        source.type,
+        source.prompt,
+        source.explanation,
+        source.accept,
+        source.feedback,
+        source.exact,
+        source.wrong,
+    )
     return dict(zip(QUESTION_FIELDS, values, strict=True))
 
 
@@ -179,4 +197,9 @@ def _question(key: str, fields: dict[str, Any], choices: list[dict[str, Any]]) -
         # The format has no feedback for true/false choices (export leaves it out):
         # feedback added there in the admin could never reach the files.
         choices = [{**choice, "feedback": ""} for choice in choices]
+    fields = {
+        name: value
+        for name, value in fields.items()
+        if name not in QUESTION_OPTIONAL_DEFAULTS or value != QUESTION_OPTIONAL_DEFAULTS[name]
+    }
     return {"key": key, **fields, "choices": choices}

@@ -63,6 +63,9 @@ class CourseImportReport:
     translation_changes: list[str] = field(default_factory=list)
     # Admin edits kept or overwritten, items only in the admin: one line each.
     notes: list[str] = field(default_factory=list)
+    # What the files' author should look at ("file:line: quiz question 2 has no
+    # explanation"); imported anyway.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -290,7 +293,9 @@ def _write_course(plan: _Plan) -> CourseImportReport:
     """Carry out a plan: lessons keep their identity (slug) and learners' progress;
     lessons missing from the files are retired, not deleted."""
     source = plan.source
-    report = CourseImportReport(slug=source.slug, notes=plan.notes)
+    report = CourseImportReport(
+        slug=source.slug, notes=plan.notes, warnings=[str(w) for w in source.warnings]
+    )
     course = plan.course.row
     if course is None:
         course = Course.objects.create(

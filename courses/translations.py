@@ -30,8 +30,9 @@ from django.utils.translation import get_language
 LOCALISED = "_localised_language"
 
 # The texts a translated quiz may carry for a question, and for each choice.
-QUESTION_TEXT_KEYS = ("prompt", "explanation", "choices", "accept")
+QUESTION_TEXT_KEYS = ("prompt", "explanation", "feedback", "choices", "accept", "wrong")
 CHOICE_TEXT_KEYS = ("text", "feedback")
+WRONG_ANSWER_KEYS = ("answer", "feedback")
 
 
 def translation_languages() -> list[str]:
@@ -107,8 +108,10 @@ def validate_quiz_texts(value: Any) -> None:
                     f"Question {key}: unknown key '{name}' "
                     f"(allowed: {', '.join(QUESTION_TEXT_KEYS)})."
                 )
-            if name in ("prompt", "explanation") and not isinstance(text, str):
+            if name in ("prompt", "explanation", "feedback") and not isinstance(text, str):
                 raise ValidationError(f"Question {key}: '{name}' must be text.")
+            if name == "wrong":
+                _validate_wrong(key, text)
             if name == "accept" and not (
                 isinstance(text, list) and all(isinstance(item, str) for item in text)
             ):
@@ -129,6 +132,18 @@ def _validate_choices(key: str, choices: Any) -> None:
             raise ValidationError(f"Question {key}, choice {number}: texts must be text.")
 
 
+def _validate_wrong(key: str, wrong: Any) -> None:
+    if not isinstance(wrong, list) or not all(
+        isinstance(item, dict)
+        and set(item) <= set(WRONG_ANSWER_KEYS)
+        and all(isinstance(text, str) for text in item.values())
+        for item in wrong
+    ):
+        raise ValidationError(
+            f"Question {key}: 'wrong' must be a list of objects with answer and feedback."
+        )
+
+
 def quiz_text_problems(texts: dict, questions: dict[str, tuple[int, bool]]) -> list[str]:
     """What does not fit the quiz in ``texts`` (valid by :func:`validate_quiz_texts`):
     ``questions`` is {question id: (number of choices, is a short question)}."""
@@ -144,6 +159,8 @@ def quiz_text_problems(texts: dict, questions: dict[str, tuple[int, bool]]) -> l
             )
         if "accept" in question and not short:
             problems.append(f"question '{key}': only short questions accept answers")
+        if "wrong" in question and not short:
+            problems.append(f"question '{key}': only short questions list wrong answers")
     return problems
 
 
@@ -153,7 +170,7 @@ def canonical_quiz_texts(texts: dict) -> dict:
     result = {}
     for key, question in texts.items():
         item: dict[str, Any] = {}
-        for name in ("prompt", "explanation"):
+        for name in ("prompt", "explanation", "feedback"):
             if text := (question.get(name) or "").strip():
                 item[name] = text
         choices = [
@@ -164,6 +181,19 @@ def canonical_quiz_texts(texts: dict) -> dict:
             item["choices"] = choices
         if accept := [text.strip() for text in question.get("accept") or [] if text.strip()]:
             item["accept"] = accept
+        if wrong := _canonical_wrong(question.get("wrong") or []):
+            item["wrong"] = wrong
         if item:
             result[str(key)] = item
     return result
+
+
+def _canonical_wrong(entries: list) -> list[dict[str, str]]:
+    """Listed wrong answers with an answer; feedback only where there is one."""
+    wrong = []
+    for entry in entries:
+        answer = (entry.get("answer") or "").strip()
+        feedback = (entry.get("feedback") or "").strip()
+        if answer:
+            wrong.append({"answer": answer, **({"feedback": feedback} if feedback else {})})
+    return wrong

@@ -53,7 +53,7 @@ class QuestionAdmin(KeepsLearnerRecords, admin.ModelAdmin):
 
 class AnswerInline(admin.TabularInline):
     model = Answer
-    fields = ["position", "prompt", "given", "expected", "is_correct"]
+    fields = ["position", "prompt", "given", "expected", "is_correct", "matched", "spelling"]
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -14,8 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from courses.content_errors import ContentError, integer_range, max_length
-from quizzes.models import MAX_TIME_LIMIT, Attempt, Choice, Question, Quiz, ShowAnswers
-from quizzes.services import MAX_TEXT_ANSWER, normalise_text_answer
+from quizzes.answers import answer_form
+from quizzes.models import (
+    MAX_TIME_LIMIT,
+    Attempt,
+    Choice,
+    Question,
+    Quiz,
+    ShowAnswers,
+    default_show_answers,
+)
+from quizzes.services import MAX_TEXT_ANSWER
 
 SINGLE, MULTIPLE, TRUE_FALSE, SHORT = "single", "multiple", "true_false", "short"
 QUESTION_TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT)
@@ -28,17 +37,17 @@ QUIZ_KEYS = {
     "time_limit",
     "questions",
 }
-COMMON_KEYS = {"id", "type", "prompt", "explanation"}
+COMMON_KEYS = {"id", "type", "prompt", "explanation", "feedback"}
 KEYS_BY_TYPE = {
     SINGLE: COMMON_KEYS | {"choices"},
     MULTIPLE: COMMON_KEYS | {"choices"},
     TRUE_FALSE: COMMON_KEYS | {"answer"},
-    SHORT: COMMON_KEYS | {"accept"},
+    SHORT: COMMON_KEYS | {"accept", "exact", "wrong"},
 }
 CHOICE_KEYS = {"text", "correct", "feedback"}
+WRONG_KEYS = {"answer", "feedback"}
 QUESTION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DEFAULT_PASS_MARK = 80
-DEFAULT_SHOW_ANSWERS = ShowAnswers.AFTER_PASS.value
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,9 @@ class QuestionSource:
     explanation: str
     choices: list[ChoiceSource] = field(default_factory=list)  # true_false: True, False
     accept: list[str] = field(default_factory=list)
+    feedback: str = ""  # for a learner whose answer was wrong
+    exact: bool = False  # short: no typo forgiven
+    wrong: list[dict[str, str]] = field(default_factory=list)  # short: {answer, feedback}
 
 
 @dataclass(frozen=True)
@@ -64,23 +76,37 @@ class QuizSource:
     max_attempts: int
     shuffle: bool
     questions: list[QuestionSource]
-    show_answers: str = DEFAULT_SHOW_ANSWERS
+    show_answers: str = ShowAnswers.ALWAYS.value  # a lesson quiz's default
     draw: int = 0  # 0: every question
     time_limit: int = 0  # minutes; 0: none
 
 
 class _Reader:
-    def __init__(self, path: Path, lines: dict[tuple, int], errors: list[ContentError]):
+    def __init__(
+        self,
+        path: Path,
+        lines: dict[tuple, int],
+        errors: list[ContentError],
+        warnings: list[ContentError] | None = None,
+    ):
         self.path, self.lines, self.errors = path, lines, errors
+        self.warnings = warnings if warnings is not None else []
         self.failed = False
+        # The language answers are written in: a translation's (de), else the site's.
+        self.language: str | None = None
 
-    def error(self, message: str, at: tuple) -> None:
+    def line(self, at: tuple) -> int | None:
         # The line of the nearest enclosing node that has one.
-        line = next(
+        return next(
             (self.lines[at[:n]] for n in range(len(at), 0, -1) if at[:n] in self.lines), None
         )
-        self.errors.append(ContentError(self.path, message, line))
+
+    def error(self, message: str, at: tuple) -> None:
+        self.errors.append(ContentError(self.path, message, self.line(at)))
         self.failed = True
+
+    def warn(self, message: str, at: tuple) -> None:
+        self.warnings.append(ContentError(self.path, message, self.line(at)))
 
     def unknown_keys(self, data: dict, allowed: set[str], at: tuple, what: str) -> None:
         for key in data:
@@ -123,10 +149,16 @@ class _Reader:
 
 
 def read_quiz(
-    path: Path, data: Any, lines: dict[tuple, int], errors: list[ContentError]
+    path: Path,
+    data: Any,
+    lines: dict[tuple, int],
+    errors: list[ContentError],
+    final: bool = False,
+    warnings: list[ContentError] | None = None,
 ) -> QuizSource | None:
-    """Validate one ``quiz:`` mapping; append every problem to ``errors``."""
-    reader = _Reader(path, lines, errors)
+    """Validate one ``quiz:`` mapping (``final``: a course's final assessment); append
+    every problem to ``errors`` and what an author should look at to ``warnings``."""
+    reader = _Reader(path, lines, errors, warnings)
     at = ("quiz",)
     if not isinstance(data, dict):
         reader.error(
@@ -143,7 +175,7 @@ def read_quiz(
     shuffle = data.get("shuffle", False)
     if not isinstance(shuffle, bool):
         reader.error("quiz: 'shuffle' must be true or false", (*at, "shuffle"))
-    show_answers = data.get("show_answers", DEFAULT_SHOW_ANSWERS)
+    show_answers = data.get("show_answers", default_show_answers(final))
     if show_answers not in ShowAnswers.values:
         reader.error(
             f"quiz: 'show_answers' must be one of: {', '.join(ShowAnswers.values)}",
@@ -218,9 +250,14 @@ def _read_question(reader: _Reader, raw: Any, index: int, at: tuple) -> Question
         reader.too_long(key, max_length(Question, "key"), f"{what}: 'id'", (*at, "id"))
     prompt = reader.text(raw, "prompt", at, what, required=True)
     explanation = reader.text(raw, "explanation", at, what, required=False)
+    if not explanation:
+        reader.warn(f"{what} has no explanation: learners won't learn why", at)
+    feedback = reader.text(raw, "feedback", at, what, required=False)
 
     choices: list[ChoiceSource] = []
     accept: list[str] = []
+    exact = False
+    wrong: list[dict[str, str]] = []
     if kind in (SINGLE, MULTIPLE):
         choices = _read_choices(reader, raw.get("choices"), kind, what, at)
     elif kind == TRUE_FALSE:
@@ -246,17 +283,64 @@ def _read_question(reader: _Reader, raw: Any, index: int, at: tuple) -> Question
             )
         else:
             accept = [str(a).strip() for a in raw_accept]
-            for number, answer in enumerate(accept):
-                # A learner can type at most MAX_TEXT_ANSWER characters.
-                label = f"{what}: accepted answer {number + 1}"
-                reader.too_long(answer, MAX_TEXT_ANSWER, label, (*at, "accept", number))
-                if not normalise_text_answer(answer):
-                    # Grading ignores punctuation: "?" would accept any "." typed.
-                    reader.error(
-                        f"{label} is only punctuation, which grading ignores",
-                        (*at, "accept", number),
-                    )
-    return QuestionSource(str(key), kind, prompt, explanation, choices, accept)
+            _check_answers(reader, accept, f"{what}: accepted answer", (*at, "accept"))
+        exact = raw.get("exact", False)
+        if not isinstance(exact, bool):
+            reader.error(f"{what}: 'exact' must be true or false", (*at, "exact"))
+        wrong = _read_wrong(reader, raw.get("wrong"), accept, what, at)
+    return QuestionSource(
+        str(key),
+        kind,
+        prompt,
+        explanation,
+        choices,
+        accept,
+        feedback=feedback,
+        exact=exact is True,
+        wrong=wrong,
+    )
+
+
+def _check_answers(reader: _Reader, answers: list[str], label: str, at: tuple) -> None:
+    for number, answer in enumerate(answers):
+        # A learner can type at most MAX_TEXT_ANSWER characters.
+        reader.too_long(answer, MAX_TEXT_ANSWER, f"{label} {number + 1}", (*at, number))
+        if answer_form(answer, reader.language).is_empty:
+            # Grading compares words and numbers: "?" or "the" would match nothing.
+            reader.error(
+                f"{label} {number + 1} is only punctuation or articles, which grading ignores",
+                (*at, number),
+            )
+
+
+def _read_wrong(
+    reader: _Reader, raw: Any, accept: list[str], what: str, at: tuple
+) -> list[dict[str, str]]:
+    """A short question's ``wrong:`` list: [{answer, feedback}], none also accepted."""
+    if raw is None:
+        return []
+    at = (*at, "wrong")
+    if not isinstance(raw, list):
+        reader.error(f"{what}: 'wrong' must be a list of answers with feedback", at)
+        return []
+    wrong = []
+    accepted = {answer_form(answer, reader.language).words for answer in accept}
+    for number, item in enumerate(raw, start=1):
+        item_at, label = (*at, number - 1), f"{what}, wrong answer {number}"
+        if not isinstance(item, dict):
+            reader.error(f"{label}: must be a mapping with answer and feedback", item_at)
+            continue
+        reader.unknown_keys(item, WRONG_KEYS, item_at, label)
+        answer = reader.text(item, "answer", item_at, label, required=True)
+        feedback = reader.text(item, "feedback", item_at, label, required=False)
+        reader.too_long(answer, MAX_TEXT_ANSWER, f"{label}: 'answer'", (*item_at, "answer"))
+        form = answer_form(answer, reader.language)
+        if answer and form.is_empty:
+            reader.error(f"{label} is only punctuation or articles", (*item_at, "answer"))
+        elif answer and form.words in accepted:
+            reader.error(f"{label}: '{answer}' is also an accepted answer", (*item_at, "answer"))
+        wrong.append({"answer": answer, **({"feedback": feedback} if feedback else {})})
+    return wrong
 
 
 def _read_choices(reader: _Reader, raw: Any, kind: str, what: str, at: tuple) -> list[ChoiceSource]:
@@ -302,7 +386,7 @@ def _read_choices(reader: _Reader, raw: Any, kind: str, what: str, at: tuple) ->
     return choices
 
 
-TRANSLATED_QUESTION_KEYS = {"id", "prompt", "explanation", "choices", "accept"}
+TRANSLATED_QUESTION_KEYS = {"id", "prompt", "explanation", "feedback", "choices", "accept", "wrong"}
 TRANSLATED_CHOICE_KEYS = {"text", "feedback"}
 
 
@@ -319,6 +403,7 @@ def read_quiz_texts(
     the base file ``base_name``; return the texts by question id
     (courses.translations.canonical_quiz_texts), or {} with errors appended."""
     reader = _Reader(path, lines, errors)
+    reader.language = path.name.split(".")[-2]  # 01-welcome.de.md
     at = ("quiz",)
     if base is None:
         reader.error(f"quiz: {base_name} has no quiz (or it has errors) to translate", at)
@@ -380,6 +465,7 @@ def _read_question_texts(
     texts: dict[str, Any] = {
         "prompt": reader.text(raw, "prompt", at, what, required=False),
         "explanation": reader.text(raw, "explanation", at, what, required=False),
+        "feedback": reader.text(raw, "feedback", at, what, required=False),
     }
     if "choices" in raw:
         texts["choices"] = _read_choice_texts(reader, raw["choices"], base, what, at, base_name)
@@ -388,6 +474,11 @@ def _read_question_texts(
             reader.error(f"{what}: only a short question accepts answers", (*at, "accept"))
         else:
             texts["accept"] = _read_accept_texts(reader, raw["accept"], what, at)
+    if "wrong" in raw:
+        if base.type != SHORT:
+            reader.error(f"{what}: only a short question lists wrong answers", (*at, "wrong"))
+        else:
+            texts["wrong"] = _read_wrong(reader, raw["wrong"], texts.get("accept", []), what, at)
     return texts
 
 
@@ -438,11 +529,5 @@ def _read_accept_texts(reader: _Reader, raw: Any, what: str, at: tuple) -> list[
         reader.error(f"{what}: 'accept' must be a list of accepted answers", (*at, "accept"))
         return []
     accept = [str(a).strip() for a in raw]
-    for number, answer in enumerate(accept):
-        label = f"{what}: accepted answer {number + 1}"
-        reader.too_long(answer, MAX_TEXT_ANSWER, label, (*at, "accept", number))
-        if not normalise_text_answer(answer):
-            reader.error(
-                f"{label} is only punctuation, which grading ignores", (*at, "accept", number)
-            )
+    _check_answers(reader, accept, f"{what}: accepted answer", (*at, "accept"))
     return accept

@@ -28,6 +28,13 @@ class ShowAnswers(models.TextChoices):
     NEVER = "never", gettext_lazy("Never")
 
 
+def default_show_answers(final: bool) -> str:
+    """When answers are shown unless a quiz says otherwise: after every attempt of a
+    lesson quiz (learners learn from their mistakes), and for the final assessment
+    once passed or out of attempts (it is not retaken with the answers in hand)."""
+    return ShowAnswers.AFTER_LAST_ATTEMPT if final else ShowAnswers.ALWAYS
+
+
 # A timed quiz is done in one sitting; a day is already far beyond one.
 MAX_TIME_LIMIT = 24 * 60
 
@@ -55,10 +62,12 @@ class Quiz(models.Model):
     shuffle = models.BooleanField(
         default=False, help_text="Shuffle questions and choices (fixed for each attempt)."
     )
+    # The content format's defaults depend on the quiz (default_show_answers); a quiz
+    # made in the admin starts with the final assessment's, which gives nothing away.
     show_answers = models.CharField(
         max_length=20,
         choices=ShowAnswers.choices,
-        default=ShowAnswers.AFTER_PASS,
+        default=ShowAnswers.AFTER_LAST_ATTEMPT,
         help_text="When a learner sees the correct answers and explanations of an attempt.",
     )
     draw = models.PositiveSmallIntegerField(
@@ -172,6 +181,10 @@ class Quiz(models.Model):
         return timedelta(minutes=self.time_limit) if self.time_limit else None
 
 
+def _texts(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
 class QuestionQuerySet(models.QuerySet):
     def published(self) -> "QuestionQuerySet":
         return self.filter(retired_at__isnull=True)
@@ -185,9 +198,27 @@ class Question(models.Model):
     position = models.PositiveIntegerField()
     type = models.CharField(max_length=20, choices=QuestionType.choices)
     prompt = models.TextField()
-    explanation = models.TextField(blank=True, help_text="Shown after the answer is submitted.")
+    explanation = models.TextField(
+        blank=True, help_text="Why the right answer is right: shown as show_answers says."
+    )
+    feedback = models.TextField(
+        blank=True,
+        help_text="Shown to a learner whose answer was wrong, after every attempt.",
+    )
     accepted_answers = models.JSONField(
-        default=list, blank=True, help_text="Short answers: the accepted answers (a list)."
+        default=list,
+        blank=True,
+        help_text="Short answers: the accepted answers (a list); the first is the one shown.",
+    )
+    exact = models.BooleanField(
+        default=False,
+        help_text="Short answers: no typo forgiven (for answers where one letter matters).",
+    )
+    wrong_answers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Short answers: foreseeable wrong answers, [{"answer": "...", '
+        '"feedback": "..."}]; refused even one typo away from an accepted answer.',
     )
     retired_at = models.DateTimeField(null=True, blank=True)
 
@@ -201,6 +232,23 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.prompt[:80]
+
+    def clean(self) -> None:
+        problems = {}
+        if self.type == QuestionType.SHORT and not _texts(self.accepted_answers):
+            problems["accepted_answers"] = _('A list of accepted answers, such as ["10"].')
+        if not isinstance(self.wrong_answers, list) or not all(
+            isinstance(item, dict)
+            and set(item) <= {"answer", "feedback"}
+            and isinstance(item.get("answer"), str)
+            and isinstance(item.get("feedback", ""), str)
+            for item in self.wrong_answers
+        ):
+            problems["wrong_answers"] = _(
+                'A list of wrong answers, such as [{"answer": "40", "feedback": "..."}].'
+            )
+        if problems:
+            raise ValidationError(problems)
 
     def has_learner_records(self) -> bool:
         return self.answers.exists()
@@ -320,6 +368,10 @@ class Answer(models.Model):
     prompt = models.TextField()
     given = models.TextField(help_text="The answer as the learner saw it.")
     expected = models.TextField(help_text="The correct answer when it was graded.")
+    # Short answers: the listed answer the typed one matched when graded (accepted or
+    # listed as wrong), and whether a typo was forgiven (quizzes.answers).
+    matched = models.CharField(max_length=500, blank=True)
+    spelling = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["attempt", "position"]

@@ -3,7 +3,7 @@
 Scoring: one point per question. ``single`` and ``true_false`` earn it when the
 one correct choice is picked; ``multiple`` only when exactly the set of correct
 choices is picked; ``short`` when the typed answer matches an accepted answer
-once both are normalised (``normalise_text_answer``). A quiz is passed when
+(``judge_short``, by the one matching rule of quizzes.answers). A quiz is passed when
 score / maximum >= pass mark. A quiz that draws questions (``Quiz.draw``) is
 scored on the attempt's drawn questions only: the maximum is the draw.
 
@@ -20,7 +20,6 @@ Whether a learner may see the correct answers of an attempt is decided by
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,8 +38,9 @@ from lessons.services import (
     record_course_completion,
     record_lesson_completion,
 )
+from quizzes.answers import Listed, Match, language_of, match_answer
 from quizzes.models import Answer, Attempt, Choice, Question, QuestionType, Quiz, ShowAnswers
-from quizzes.translations import accepted_in_translations
+from quizzes.translations import TranslatedAnswers, short_answers_in_translations
 
 MAX_TEXT_ANSWER = 200
 FIELD_PREFIX = "question-"
@@ -112,24 +112,31 @@ class QuizStatus:
     attempts: list[Attempt] = field(default_factory=list)
 
 
-# Hyphens (ASCII, U+2010, U+2011) count as spaces: "e-mail" is "e mail".
-_HYPHENS = re.compile("[-\u2010\u2011]")
-TRAILING_PUNCTUATION = ".,!?;:"
+def judge_short(
+    question: Question, text: str, translated: TranslatedAnswers | None = None
+) -> Match:
+    """How a short answer is judged: against the question's accepted and listed wrong
+    answers and those of its translations (``translated``), each in its language."""
+    base = language_of(None)
+    accepted = [Listed(answer, base) for answer in question.accepted_answers]
+    wrong = [
+        Listed(item.get("answer", ""), base, item.get("feedback", ""))
+        for item in question.wrong_answers
+        if isinstance(item, dict)
+    ]
+    if translated is not None:
+        accepted += translated.accepted
+        wrong += translated.wrong
+    return match_answer(text, accepted, wrong, exact=question.exact)
 
 
-def normalise_text_answer(text: str) -> str:
-    """The form in which short answers are compared: case, surrounding and repeated
-    spaces, trailing punctuation (. , ! ? ; :) and hyphen-or-space do not count."""
-    text = " ".join(_HYPHENS.sub(" ", text.casefold()).split())
-    return text.rstrip(TRAILING_PUNCTUATION + " ")
-
-
-def is_correct(question: Question, answer: GivenAnswer, also_accepted: Sequence[str] = ()) -> bool:
+def is_correct(
+    question: Question, answer: GivenAnswer, translated: TranslatedAnswers | None = None
+) -> bool:
     """One point or none; written once, used for every question type. A short
-    question also accepts ``also_accepted`` (its translations' answers)."""
+    question also accepts its translations' answers (``translated``)."""
     if question.type == QuestionType.SHORT:
-        accepted = {normalise_text_answer(a) for a in [*question.accepted_answers, *also_accepted]}
-        return normalise_text_answer(answer.text) in accepted
+        return judge_short(question, answer.text, translated).accepted
     correct = {choice.pk for choice in question.ordered_choices if choice.is_correct}
     return set(answer.choice_ids) == correct
 
@@ -468,10 +475,13 @@ def _grade(
     and the lesson or course completion a pass brings."""
     answers = []
     short = any(question.type == QuestionType.SHORT for question in questions)
-    translated = accepted_in_translations(quiz) if short else {}
+    translated = short_answers_in_translations(quiz) if short else {}
     for position, question in enumerate(questions, start=1):
         answer = given.get(question.pk, GivenAnswer())
         given_text, expected_text = _describe(question, answer)
+        match = None
+        if question.type == QuestionType.SHORT and not answer.is_blank:
+            match = judge_short(question, answer.text, translated.get(question.key))
         answers.append(
             Answer(
                 attempt=attempt,
@@ -479,11 +489,14 @@ def _grade(
                 position=position,
                 choice_ids=list(answer.choice_ids),
                 text=answer.text,
-                is_correct=not answer.is_blank
-                and is_correct(question, answer, translated.get(question.key, ())),
+                is_correct=match.accepted
+                if match is not None
+                else not answer.is_blank and is_correct(question, answer),
                 prompt=question.prompt,
                 given=given_text,
                 expected=expected_text,
+                matched=match.answer if match is not None else "",
+                spelling=match.spelling if match is not None else False,
             )
         )
     Answer.objects.bulk_create(answers)
@@ -543,6 +556,8 @@ class ReviewItem:
     explanation: str
     select_all: bool
     expected: str  # a short question's correct answer; "" when hidden
+    feedback: str = ""  # for a wrong answer: the question's, or the listed wrong answer's
+    accepted_as: str = ""  # a short answer accepted with a typo forgiven: what it was taken for
 
 
 def review_attempt(attempt: Attempt, reveal: bool) -> list[ReviewItem]:
@@ -579,9 +594,21 @@ def review_attempt(attempt: Attempt, reveal: bool) -> list[ReviewItem]:
                 explanation=question.explanation if reveal else "",
                 select_all=question.allows_several,
                 expected=answer.expected if reveal else "",
+                feedback="" if answer.is_correct else wrong_answer_feedback(question, answer),
+                accepted_as=answer.matched if answer.is_correct and answer.spelling else "",
             )
         )
     return items
+
+
+def wrong_answer_feedback(question: Question, answer: Answer) -> str:
+    """What a learner whose answer was wrong is told: the feedback of the listed wrong
+    answer they typed, else the question's feedback."""
+    if answer.matched:
+        for item in question.wrong_answers:
+            if isinstance(item, dict) and item.get("answer") == answer.matched:
+                return item.get("feedback") or question.feedback
+    return question.feedback
 
 
 @dataclass(frozen=True)

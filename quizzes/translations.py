@@ -2,22 +2,25 @@
 
 The texts come from lessons.translations (one query for the page); each is chosen
 by courses.translations.shown. Grading accepts the short answers of every
-language (:func:`accepted_in_translations`): an answer is right or wrong whatever
+language (:func:`short_answers_in_translations`): an answer is right or wrong whatever
 the language the learner took the quiz in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
+
+from django.utils.translation import get_language, pgettext
 
 from courses.models import CourseTranslation
 from courses.translations import localise, shown
 from lessons.models import LessonTranslation
+from quizzes.answers import Listed
 from quizzes.models import Question, QuestionType, Quiz
 
-if TYPE_CHECKING:  # quizzes.services grades with accepted_in_translations
+if TYPE_CHECKING:  # quizzes.services grades with short_answers_in_translations
     from quizzes.services import ReviewItem
 
 
@@ -26,15 +29,33 @@ def _base_order(question: Question) -> list:
     return sorted(question.choices.all(), key=lambda choice: (choice.position, choice.pk))
 
 
+def true_false_label(text: str) -> str:
+    """A true/false question's choice ("True", "False") in the interface's language."""
+    if text == "True":
+        return pgettext("a true/false answer", "True")
+    if text == "False":
+        return pgettext("a true/false answer", "False")
+    return text
+
+
 def localise_questions(questions: Sequence[Question], quiz_texts: dict, language: str) -> None:
     """Put the translated prompt, explanation and choice texts and feedback on the
-    questions of a quiz page (from quizzes.services.questions_for)."""
+    questions of a quiz page (from quizzes.services.questions_for); a true/false
+    question's choices read "True" and "False" in the interface's language."""
     for question in questions:
+        if question.type == QuestionType.TRUE_FALSE:
+            for choice in question.ordered_choices:
+                if (label := true_false_label(choice.text)) != choice.text:
+                    localise(choice, get_language(), text=label)
         texts = quiz_texts.get(question.key)
         if not texts:
             continue
         localise(
-            question, language, prompt=texts.get("prompt"), explanation=texts.get("explanation")
+            question,
+            language,
+            prompt=texts.get("prompt"),
+            explanation=texts.get("explanation"),
+            feedback=texts.get("feedback"),
         )
         for choice, translated in zip(
             _base_order(question), texts.get("choices", []), strict=False
@@ -50,6 +71,13 @@ def localise_review(items: list[ReviewItem], quiz_texts: dict, language: str) ->
     localised = []
     for item in items:
         question = item.answer.question
+        if question.type == QuestionType.TRUE_FALSE:
+            item = replace(
+                item,
+                choices=[
+                    replace(choice, text=true_false_label(choice.text)) for choice in item.choices
+                ],
+            )
         texts = quiz_texts.get(question.key)
         if not texts:
             localised.append(item)
@@ -72,19 +100,59 @@ def localise_review(items: list[ReviewItem], quiz_texts: dict, language: str) ->
         if expected and question.type == QuestionType.SHORT:
             expected = shown(expected, (texts.get("accept") or [""])[0])
         explanation = item.explanation and shown(item.explanation, texts.get("explanation"))
-        localised.append(replace(item, choices=choices, expected=expected, explanation=explanation))
+        feedback = item.feedback and _feedback_in_language(item, texts)
+        localised.append(
+            replace(
+                item,
+                choices=choices,
+                expected=expected,
+                explanation=explanation,
+                feedback=feedback,
+            )
+        )
     return localised
 
 
-def accepted_in_translations(quiz: Quiz) -> dict[str, list[str]]:
-    """{question id: the short answers its translations accept}, every language."""
+def _feedback_in_language(item: ReviewItem, texts: dict) -> str:
+    """A wrong answer's feedback in the language: the translation's listed wrong answer
+    the learner typed, else the translated question feedback (unless the learner typed
+    a wrong answer of the base file, whose own feedback is kept)."""
+    matched = item.answer.matched
+    for wrong in texts.get("wrong") or []:
+        if matched and wrong.get("answer") == matched:
+            return shown(item.feedback, wrong.get("feedback"))
+    question = item.answer.question
+    if any(wrong.get("answer") == matched for wrong in question.wrong_answers if matched):
+        return item.feedback
+    return shown(item.feedback, texts.get("feedback"))
+
+
+@dataclass
+class TranslatedAnswers:
+    """A short question's answers listed in its translations, each in its language."""
+
+    accepted: list[Listed] = field(default_factory=list)
+    wrong: list[Listed] = field(default_factory=list)
+
+
+def short_answers_in_translations(quiz: Quiz) -> dict[str, TranslatedAnswers]:
+    """{question id: the short answers its translations accept and list as wrong},
+    every language: an answer is right or wrong whatever language the quiz is in."""
     if quiz.lesson_id:
         rows = LessonTranslation.objects.filter(lesson_id=quiz.lesson_id)
     else:
         rows = CourseTranslation.objects.filter(course_id=quiz.course_id)
-    accepted: dict[str, list[str]] = {}
-    for quiz_texts in rows.values_list("quiz_texts", flat=True):
+    answers: dict[str, TranslatedAnswers] = {}
+    for language, quiz_texts in rows.values_list("language", "quiz_texts"):
         for key, texts in (quiz_texts or {}).items():
-            if isinstance(texts, dict) and isinstance(texts.get("accept"), list):
-                accepted.setdefault(key, []).extend(str(text) for text in texts["accept"])
-    return accepted
+            if not isinstance(texts, dict):
+                continue
+            found = answers.setdefault(key, TranslatedAnswers())
+            for text in texts.get("accept") or []:
+                found.accepted.append(Listed(str(text), language))
+            for wrong in texts.get("wrong") or []:
+                if isinstance(wrong, dict) and wrong.get("answer"):
+                    found.wrong.append(
+                        Listed(str(wrong["answer"]), language, str(wrong.get("feedback") or ""))
+                    )
+    return answers

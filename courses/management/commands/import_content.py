@@ -49,6 +49,8 @@ class Command(BaseCommand):
             # that the files do not.
             for note in report.notes:
                 self.stdout.write(f"  {note}", self.style.WARNING)
+            for warning in report.warnings:
+                self.stdout.write(f"  warning: {warning}", self.style.WARNING)
             if verbosity >= 2:
                 for label in ("created", "updated", "unchanged", "retired"):
                     for slug in getattr(report, label):

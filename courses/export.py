@@ -18,11 +18,28 @@ import yaml
 from courses.media import MEDIA_FOLDER, path_problem
 from courses.models import Course, CourseTranslation, MediaFile, Visibility
 from courses.translations import canonical_quiz_texts
-from quizzes.models import Question, QuestionType, Quiz, ShowAnswers
+from quizzes.models import Question, QuestionType, Quiz, default_show_answers
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style, multi-line strings as literal blocks, keys in our order."""
+    """The canonical form of front matter: block style with list items indented under
+    their key, keys in our order, one line per text (multi-line texts as literal
+    blocks), short answer lists on one line."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+    def choose_scalar_style(self) -> str:
+        # A text that must be quoted and holds an apostrophe reads better in double
+        # quotes ("can't") than in single quotes ('can''t').
+        style = super().choose_scalar_style()
+        if style == "'" and "'" in self.event.value:
+            return '"'
+        return style
+
+
+class _OneLine(list):
+    """A list written on one line: ``accept: [grey area, gray area]``."""
 
 
 def _text(dumper: yaml.SafeDumper, value: str):
@@ -30,7 +47,12 @@ def _text(dumper: yaml.SafeDumper, value: str):
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+def _one_line(dumper: yaml.SafeDumper, value: _OneLine):
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+
+
 _Dumper.add_representer(str, _text)
+_Dumper.add_representer(_OneLine, _one_line)
 
 
 def _front_matter(data: dict[str, Any], body: str) -> str:
@@ -39,7 +61,7 @@ def _front_matter(data: dict[str, Any], body: str) -> str:
         Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
-        width=1000,
+        width=2**31 - 1,  # never folded: a text is one line, so a diff shows the edit
         default_flow_style=False,
     )
     return f"---\n{header}---\n{body.strip(chr(10))}\n"
@@ -55,7 +77,7 @@ def _quiz(quiz: Quiz | None) -> dict[str, Any] | None:
         data["max_attempts"] = quiz.max_attempts
     if quiz.shuffle:
         data["shuffle"] = True
-    if quiz.show_answers != ShowAnswers.AFTER_PASS:
+    if quiz.show_answers != default_show_answers(final=quiz.course_id is not None):
         data["show_answers"] = quiz.show_answers
     if quiz.draw:
         data["draw"] = quiz.draw
@@ -68,21 +90,54 @@ def _quiz(quiz: Quiz | None) -> dict[str, Any] | None:
 
 
 def _question(question: Question) -> dict[str, Any]:
+    """id, type, prompt, the answer (true/false) or accepted answers (short),
+    explanation, feedback, then the choices or the listed wrong answers."""
     data: dict[str, Any] = {"id": question.key, "type": question.type, "prompt": question.prompt}
-    if question.explanation:
-        data["explanation"] = question.explanation
     choices = list(question.choices.order_by("position", "id"))
     if question.type == QuestionType.TRUE_FALSE:
         data["answer"] = next((c.text == "True" for c in choices if c.is_correct), True)
     elif question.type == QuestionType.SHORT:
-        data["accept"] = list(question.accepted_answers)
-    else:
-        data["choices"] = []
-        for choice in choices:
-            item: dict[str, Any] = {"text": choice.text, "correct": choice.is_correct}
-            if choice.feedback:
-                item["feedback"] = choice.feedback
-            data["choices"].append(item)
+        data["accept"] = _OneLine(question.accepted_answers)
+        if question.exact:
+            data["exact"] = True
+    data.update(_optional(explanation=question.explanation, feedback=question.feedback))
+    if question.type == QuestionType.SHORT:
+        if question.wrong_answers:
+            data["wrong"] = [_wrong(item) for item in question.wrong_answers]
+    elif question.type != QuestionType.TRUE_FALSE:
+        data["choices"] = [
+            {
+                "text": choice.text,
+                "correct": choice.is_correct,
+                **_optional(feedback=choice.feedback),
+            }
+            for choice in choices
+        ]
+    return data
+
+
+def _optional(**texts: str) -> dict[str, str]:
+    return {name: text for name, text in texts.items() if text}
+
+
+def _wrong(item: dict) -> dict[str, str]:
+    return {"answer": item.get("answer", ""), **_optional(feedback=item.get("feedback", ""))}
+
+
+def _question_texts(key: str, texts: dict) -> dict[str, Any]:
+    """A translated question in the order of a base question."""
+    data: dict[str, Any] = {"id": key, **_optional(prompt=texts.get("prompt", ""))}
+    if texts.get("accept"):
+        data["accept"] = _OneLine(texts["accept"])
+    data.update(_optional(explanation=texts.get("explanation", "")))
+    data.update(_optional(feedback=texts.get("feedback", "")))
+    if texts.get("choices"):
+        data["choices"] = [
+            {"text": choice.get("text", ""), **_optional(feedback=choice.get("feedback", ""))}
+            for choice in texts["choices"]
+        ]
+    if texts.get("wrong"):
+        data["wrong"] = [_wrong(item) for item in texts["wrong"]]
     return data
 
 
@@ -96,7 +151,7 @@ def _texts(title: str, quiz_texts: Any, quiz: Quiz | None) -> dict[str, Any]:
     questions = []
     for key in quiz.questions.published().order_by("position", "id").values_list("key", flat=True):
         if key in texts:
-            questions.append({"id": key, **texts[key]})
+            questions.append(_question_texts(key, texts[key]))
     if questions:
         data["quiz"] = {"questions": questions}
     return data

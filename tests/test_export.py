@@ -1,10 +1,14 @@
 """export_content writes the content format back; importing an export changes nothing."""
 
+import difflib
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
+from courses.content_files import read_content
 from courses.models import Course
 from courses.services import import_content
 from lessons.models import Lesson
@@ -71,7 +75,9 @@ def test_sample_course_round_trips(tmp_path):
     import_content(settings.CONTENT_DIR)
     before, after = round_trip(tmp_path)
     assert after == before
-    assert len(after[3]) == 52  # every question came back
+    (source,) = read_content(settings.CONTENT_DIR)
+    quizzes = [lesson.quiz for lesson in source.lessons] + [source.final_assessment]
+    assert len(after[3]) == sum(len(quiz.questions) for quiz in quizzes if quiz)  # all back
 
 
 def test_generated_course_round_trips(tmp_path):
@@ -184,3 +190,77 @@ def test_export_leaves_out_retired_lessons_and_removes_stale_files(tmp_path):
     names = sorted(p.name for p in (tmp_path / "who-is-your-customer").glob("*.md"))
     assert "02-external-customers.md" not in names
     assert "02-internal-customers.md" in names and len(names) == 7
+
+
+# Byte for byte (issue 20): "export, then review with git diff" shows only the edit --
+
+
+def folder_bytes(root) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def imported_and_exported(tmp_path) -> dict[str, bytes]:
+    call_command("export_content", str(tmp_path / "export"))
+    return folder_bytes(tmp_path / "export")
+
+
+def test_exporting_the_imported_content_folder_gives_its_files_byte_for_byte(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    import_content(settings.CONTENT_DIR)
+    exported = imported_and_exported(tmp_path)
+    committed = folder_bytes(settings.CONTENT_DIR)
+    assert sorted(exported) == sorted(committed)
+    different = [name for name in committed if exported[name] != committed[name]]
+    assert different == [], "run scripts/format-content and commit the result"
+
+
+def test_a_lesson_edited_in_the_admin_changes_only_its_own_lines_in_the_export(
+    tmp_path, settings, client, admin_user
+):
+    from tests.test_import_conflicts import _Form
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    import_content(settings.CONTENT_DIR)
+    lesson = Lesson.objects.get(slug="internal-customers")
+    old_line = lesson.body_markdown.splitlines()[2]
+    new_line = old_line + " A typo fixed at 5 pm."
+    client.force_login(admin_user)
+    url = reverse("admin:lessons_lesson_change", args=[lesson.pk])
+    form = _Form()
+    form.feed(client.get(url).content.decode())
+    body = form.data["body_markdown"].replace(old_line, new_line, 1)
+    # A browser posts a text area with CRLF line endings.
+    form.data["body_markdown"] = body.replace("\r\n", "\n").replace("\n", "\r\n")
+    response = client.post(url, form.data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "\r" not in Lesson.objects.get(pk=lesson.pk).body_markdown
+
+    exported = imported_and_exported(tmp_path)
+    committed = folder_bytes(settings.CONTENT_DIR)
+    changed = {name for name in committed if exported.get(name) != committed[name]}
+    (name,) = changed
+    assert name.endswith("-internal-customers.md")
+    before = committed[name].decode().splitlines()
+    after = exported[name].decode().splitlines()
+    diff = [line for line in difflib.ndiff(before, after) if line[:1] in "+-"]
+    assert diff == [f"- {old_line}", f"+ {new_line}"]
+
+
+def test_content_is_stored_with_lf_line_endings_whoever_saves_it():
+    course = Course.objects.create(slug="c", title="C", introduction_markdown="One\r\nTwo\rThree")
+    lesson = Lesson.objects.create(
+        course=course, slug="l", title="L", position=1, body_markdown="A\r\nB\r\n"
+    )
+    quiz = make_quiz(lesson=lesson)
+    question = quiz.questions.first()
+    question.explanation = "Why\r\nso"
+    question.accepted_answers = ["a\r\nb"]
+    question.save()
+    assert Course.objects.get().introduction_markdown == "One\nTwo\nThree"
+    assert Lesson.objects.get().body_markdown == "A\nB\n"
+    question.refresh_from_db()
+    assert (question.explanation, question.accepted_answers) == ("Why\nso", ["a\nb"])

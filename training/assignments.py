@@ -352,17 +352,31 @@ class Kept:
         return _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
 
 
-def through_label(assignment: Assignment) -> str:
-    """How a page or email names an assignment a learner has a course through."""
+def through_label(assignment: Assignment, *, yours: bool = False) -> str:
+    """How a page (or, ``yours``, an email to the learner) names an assignment a
+    learner has a course through: "the team Sales (due 4 Dec 2026)"."""
+    date = show_date(assignment.due_date) if assignment.due_date else None
     if assignment.team_id:
-        if assignment.due_date:
-            return _("the team %(team)s (due %(date)s)") % {
-                "team": assignment.team.name,
-                "date": show_date(assignment.due_date),
-            }
-        return _("the team %(team)s (no due date)") % {"team": assignment.team.name}
-    if assignment.due_date:
-        return _("their own assignment (due %(date)s)") % {"date": show_date(assignment.due_date)}
+        names = {"team": assignment.team.name, "date": date}
+        if yours:
+            return (
+                _("your team %(team)s (due %(date)s)") % names
+                if date
+                else _("your team %(team)s (no due date)") % names
+            )
+        return (
+            _("the team %(team)s (due %(date)s)") % names
+            if date
+            else _("the team %(team)s (no due date)") % names
+        )
+    if yours:
+        return (
+            _("your own assignment (due %(date)s)") % {"date": date}
+            if date
+            else _("your own assignment (no due date)")
+        )
+    if date:
+        return _("their own assignment (due %(date)s)") % {"date": date}
     return _("their own assignment (no due date)")
 
 

@@ -42,7 +42,7 @@ from courses.models import Course
 from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressState
 from lessons.services import CourseProgress, CourseState, SubqueryCount, percent_complete
 from quizzes.models import Attempt, Quiz
-from training.assignments import CourseRecord, DueState, coverage, due_state
+from training.assignments import CourseRecord, DueState, coverage, covered_by, due_state
 from training.models import Assignment, Team
 from training.roles import learners_outside_teams_of
 
@@ -72,10 +72,12 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 @dataclass(frozen=True)
 class Audience:
     """Whom a dashboard is about: a team, or (team None) the learners ``user``
-    follows who are in none of their teams and were assigned individually."""
+    follows who are in none of their teams and were assigned individually; or
+    ``members``, whoever they are (an assignment's learners, see finished_by)."""
 
     team: Team | None
     user: object = None
+    members: QuerySet | None = None
 
     @property
     def key(self) -> str:
@@ -87,6 +89,8 @@ class Audience:
 
     def people(self) -> QuerySet:
         """Everyone this view may show (who is shown also depends on the course)."""
+        if self.members is not None:
+            return self.members
         if self.team is not None:
             return self.team.members.filter(is_active=True)
         return learners_outside_teams_of(self.user)
@@ -317,6 +321,23 @@ def build_board(
         for row in board.rows:
             row.due = None
     return board
+
+
+def finished_by(assignment: Assignment) -> set[int]:
+    """Who has finished ``assignment``, as the due rule says (the dashboard's rows,
+    so the same answer as every page): of its team's active members, or its learner.
+    A fixed number of queries, whatever the team's size."""
+    team = Team(pk=assignment.team_id) if assignment.team_id else None
+    board = build_board(
+        Audience(team, members=covered_by(assignment)), Course(pk=assignment.course_id)
+    )
+    return {
+        row.learner.pk
+        for row in board.rows
+        if row.due is not None
+        for status in row.due.statuses
+        if status.assignment.pk == assignment.pk and status.is_finished
+    }
 
 
 def _learners(

@@ -184,3 +184,28 @@ class AssignmentEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} · {self.course} · {self.sent_at:%Y-%m-%d}"
+
+
+class AssignmentChangeEmail(models.Model):
+    """An email owed to a learner because an assignment covering them changed (its
+    due date or note) or was removed: the outbox. Written in the transaction that
+    changes the assignment, next to its audit-log event, so a rolled-back change
+    owes nothing; sent after the commit and marked sent (claimed first, released
+    if sending fails), so sending again sends nothing twice. What the email says
+    comes from the event (course, team, who, the before and after)."""
+
+    event = models.ForeignKey(AssignmentEvent, on_delete=models.CASCADE, related_name="emails")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignment_change_emails"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "learner"], name="one_change_email_per_event_and_learner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.event}"

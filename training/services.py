@@ -146,14 +146,25 @@ def record_assigned(assignment: Assignment, by, lessons: Iterable[Lesson]) -> No
     email_after_commit(assignment)
 
 
+# A change of these tells the learners by email (training.change_emails); a change
+# of the chosen lessons alone does not (My learning shows it).
+EMAILED_CHANGES = frozenset({"due_date", "note"})
+
+
 def record_changed(assignment: Assignment, by, before: dict, lessons: Iterable[Lesson]) -> bool:
-    """Log what changed since ``before`` (a :func:`snapshot`); nothing changed: no row."""
+    """Log what changed since ``before`` (a :func:`snapshot`); nothing changed: no row.
+    A new due date or note owes each learner who has not finished the assignment
+    an email, sent once the transaction commits."""
+    from training.change_emails import owe_emails  # it imports the names above
+
     changes = _changes(before, _snapshot(assignment, lessons))
     if not changes:
         return False
     with translation.override(AUDIT_LANGUAGE):
         summary = _summary_of_changes(changes)
-    record_event(assignment, AssignmentAction.CHANGED, by, changes=changes, summary=summary)
+    event = record_event(assignment, AssignmentAction.CHANGED, by, changes=changes, summary=summary)
+    if EMAILED_CHANGES & set(changes):
+        owe_emails(assignment, event)
     return True
 
 
@@ -163,13 +174,29 @@ def snapshot(assignment: Assignment) -> dict:
 
 
 def record_removed(assignment: Assignment, by) -> None:
+    """Log a removal (before the row goes: call it in the removing transaction) with
+    what the assignment was, and owe its learners who have not finished it an email."""
+    from training.change_emails import owe_emails
+
+    before = snapshot(assignment)
     with translation.override(AUDIT_LANGUAGE):
         summary = (
             f"Removed “{assignment.course}” from {assignee_name(assignment)}"
             + (f" (was due {describe_due(assignment.due_date)})" if assignment.due_date else "")
             + "; progress and scores are kept."
         )
-    record_event(assignment, AssignmentAction.REMOVED, by, summary=summary)
+    event = record_event(
+        assignment,
+        AssignmentAction.REMOVED,
+        by,
+        changes={
+            field: [before[field], None]
+            for field in ("due_date", "note", "lessons", "require_fresh_completion")
+            if before[field]
+        },
+        summary=summary,
+    )
+    owe_emails(assignment, event)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ short answers a learner would type are accepted by the imported course through
 the real grading function.
 """
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -81,8 +82,11 @@ RETIRED_IDS = {
 }
 
 # The public texts the course was written from (issue 20: ideas, never sentences).
-# They live beside the repository, not in it; SEEDS_DIR points elsewhere.
+# They live beside the repository, not in it (SEEDS_DIR points elsewhere); the
+# repository keeps a fingerprint of each of their eight-word runs instead
+# (SEED_RUNS: a hash per run, no text), so the copy check runs in every clone.
 SEEDS_DIR = Path(os.environ.get("SEEDS_DIR", settings.BASE_DIR.parent / "shared" / "seeds"))
+SEED_RUNS = Path(__file__).parent / "data" / "seed_runs.txt"
 COPIED_RUN = 8  # words
 
 # Answers a learner who understood the lesson would reasonably type, as typed:
@@ -155,6 +159,15 @@ def runs(text: str, length: int = COPIED_RUN) -> set[tuple[str, ...]]:
     return {tuple(found[i : i + length]) for i in range(len(found) - length + 1)}
 
 
+def fingerprint(run: tuple[str, ...]) -> str:
+    return hashlib.sha256(" ".join(run).encode()).hexdigest()[:16]
+
+
+def seed_fingerprints_from(folder: Path) -> list[str]:
+    texts = [seed.read_text(encoding="utf-8") for seed in sorted(folder.glob("*.txt"))]
+    return sorted({fingerprint(run) for text in texts for run in runs(text)})
+
+
 def test_every_objective_of_course_md_is_tested_by_the_final_assessment():
     course = source_course()
     final_ids = {q.key for q in course.final_assessment.questions}
@@ -225,23 +238,35 @@ def test_every_question_explains_its_answer_and_helps_a_wrong_answer():
 def test_no_run_of_eight_words_is_copied_from_the_seeds():
     # Every file of the course (lessons, quizzes with their choices, feedback and
     # explanations, course.md, translations) against every seed text.
-    seeds = sorted(SEEDS_DIR.glob("*.txt"))
-    if not seeds:
-        pytest.skip(f"no seed texts in {SEEDS_DIR} (set SEEDS_DIR)")
-    seed_runs = set().union(*(runs(seed.read_text(encoding="utf-8")) for seed in seeds))
+    seed_runs = set(SEED_RUNS.read_text().split())
     copied = [
         (path.name, " ".join(run))
         for path in sorted((settings.CONTENT_DIR / SLUG).glob("*.md"))
-        for run in sorted(runs(path.read_text(encoding="utf-8")) & seed_runs)
+        for run in sorted(runs(path.read_text(encoding="utf-8")))
+        if fingerprint(run) in seed_runs
     ]
     assert copied == []
 
 
-def test_the_copy_check_sees_a_copied_sentence():
+def test_the_seed_fingerprints_are_those_of_the_seeds():
+    if not list(SEEDS_DIR.glob("*.txt")):
+        pytest.skip(
+            f"no seed texts in {SEEDS_DIR}: the committed fingerprints are used as they are"
+        )
+    expected = seed_fingerprints_from(SEEDS_DIR)
+    assert SEED_RUNS.read_text().split() == expected, (
+        "regenerate tests/data/seed_runs.txt from the seeds"
+    )
+
+
+def test_the_copy_check_sees_a_copied_sentence(tmp_path):
     # Case and punctuation don't hide a copy; seven words are not a copy.
-    seed = "Internal customers are the people, departments, or agencies served by what we do."
-    assert runs("INTERNAL customers are the people departments or agencies served!") & runs(seed)
-    assert not runs("customers are the people, departments, or agencies") & runs(seed)
+    (tmp_path / "seed.txt").write_text("A parcel left on the step is a promise the courier kept.")
+    seed_runs = set(seed_fingerprints_from(tmp_path))
+    copied = runs("a PARCEL left on the step, is a promise!")
+    assert {fingerprint(run) for run in copied} & seed_runs
+    seven = runs("left on the step is a promise")  # seven words: no run of eight
+    assert not {fingerprint(run) for run in seven} & seed_runs
 
 
 def test_retired_ids_are_not_reused():

@@ -31,7 +31,7 @@ def submit(page) -> None:
 
 
 def test_a_failed_attempt_hides_the_answers_until_the_quiz_is_passed(page, live_server, course):
-    quiz = make_quiz(lesson=course.lessons.first(), max_attempts=3)
+    quiz = make_quiz(lesson=course.lessons.first(), max_attempts=3, show_answers="after_pass")
     page.goto(live_server.url + quiz.get_absolute_url())
     assert serious_axe_violations(page) == []
     answer_quiz(page, quiz, correct=False)

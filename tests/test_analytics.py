@@ -2,6 +2,7 @@
 
 import datetime
 import math
+import re
 
 import pytest
 from django.urls import reverse
@@ -277,8 +278,11 @@ def test_quizzes_in_course_order_final_last(learner):
     second = make_quiz(lesson=course.lessons.get(position=2))
     first = make_quiz(lesson=course.lessons.get(position=1))
     result = course_analytics(course, learners_followed_by(learner))
-    assert [quiz.id for quiz in result.quizzes] == [first.pk, second.pk, final.pk]
-    assert result.quizzes[-1].is_final and result.quizzes[-1].title.startswith("Final assessment")
+    assert [pk for pk, _title in result.all_quizzes] == [first.pk, second.pk, final.pk]
+    assert [quiz.id for quiz in result.quizzes] == [first.pk]  # one at a time: the first
+    last = course_analytics(course, learners_followed_by(learner), quiz_id=final.pk)
+    assert last.quiz.is_final and last.quiz.title.startswith("Final assessment")
+    assert (last.previous_quiz[0], last.next_quiz) == (second.pk, None)
     only = course_analytics(course, learners_followed_by(learner), quiz_id=second.pk)
     assert [quiz.id for quiz in only.quizzes] == [second.pk]
 
@@ -391,6 +395,58 @@ def test_one_quiz_at_a_time(client, trainer, team, course):
     body = client.get(page_url(course=course.slug, quiz=shown.pk)).content.decode()
     assert f'id="quiz-{shown.pk}-heading"' in body
     assert f'id="quiz-{hidden.pk}-heading"' not in body
+
+
+def test_the_first_quiz_is_shown_by_default_and_only_it(client, trainer, team, course):
+    first = make_quiz(lesson=course.lessons.get(position=1))
+    second = make_quiz(lesson=course.lessons.get(position=2))
+    final = make_quiz(course=course)
+    client.force_login(trainer)
+    body = client.get(page_url(course=course.slug)).content.decode()
+    assert f'id="quiz-{first.pk}-heading"' in body
+    assert f'id="quiz-{second.pk}-heading"' not in body
+    assert f'id="quiz-{final.pk}-heading"' not in body
+
+
+def test_a_course_with_only_a_final_shows_the_final(client, trainer, team, course):
+    final = make_quiz(course=course)
+    client.force_login(trainer)
+    body = client.get(page_url(course=course.slug)).content.decode()
+    assert f'id="quiz-{final.pk}-heading"' in body
+
+
+def test_the_chooser_lists_every_quiz_in_course_order(client, trainer, team, course):
+    final = make_quiz(course=course)
+    first = make_quiz(lesson=course.lessons.get(position=1))
+    second = make_quiz(lesson=course.lessons.get(position=2))
+    client.force_login(trainer)
+    body = client.get(page_url(team=team.pk, course=course.slug, quiz=second.pk)).content.decode()
+    options = re.findall(r'<option value="(\d+)"( selected)?>\d+\. ', body)
+    assert options == [(str(first.pk), ""), (str(second.pk), " selected"), (str(final.pk), "")]
+    assert f'<input type="hidden" name="team" value="{team.pk}">' in body
+    assert f"quiz={first.pk}" in body and "Previous quiz" in body
+    assert f"quiz={final.pk}" in body and "Next quiz" in body
+    assert "Quiz 2 of 3" in body
+
+
+def test_no_hidden_table_widens_the_page(client, trainer, team, learner, course):
+    take_quiz(learner, make_quiz(lesson=course.lessons.first()), correct=2)
+    client.force_login(trainer)
+    body = client.get(page_url(course=course.slug)).content.decode()
+    assert '<table class="visually-hidden"' not in body  # a table ignores that width
+    assert '<div class="visually-hidden"><table>' in body
+
+
+def test_the_page_does_not_grow_with_the_quizzes(
+    client, trainer, team, learner, django_assert_max_num_queries
+):
+    course = make_course(lessons=6)
+    for lesson in course.lessons.all():
+        take_quiz(learner, make_quiz(lesson=lesson, max_attempts=0), correct=2)
+    client.force_login(trainer)
+    with django_assert_max_num_queries(QUERIES):
+        body = client.get(page_url(team=team.pk, course=course.slug)).content.decode()
+    assert body.count('role="img"') == 3  # the funnel, and one quiz's two charts
 
 
 def populate(team, course, quizzes, size: int) -> None:

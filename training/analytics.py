@@ -184,9 +184,29 @@ class CourseAnalytics:
     scope: str
     learners: int
     funnel: list[LessonFunnel]
-    quizzes: list[QuizStats] = field(default_factory=list)
-    # Every quiz of the course (id, title), also when only one is shown.
+    quizzes: list[QuizStats] = field(default_factory=list)  # the one shown (none: no quiz)
+    # Every quiz of the course (id, title) in course order: the page's chooser.
     all_quizzes: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def quiz(self) -> QuizStats | None:
+        """The quiz shown."""
+        return self.quizzes[0] if self.quizzes else None
+
+    def _neighbour(self, step: int) -> tuple[int, str] | None:
+        ids = [pk for pk, _title in self.all_quizzes]
+        if self.quiz is None or self.quiz.id not in ids:
+            return None
+        index = ids.index(self.quiz.id) + step
+        return self.all_quizzes[index] if 0 <= index < len(ids) else None
+
+    @property
+    def previous_quiz(self) -> tuple[int, str] | None:
+        return self._neighbour(-1)
+
+    @property
+    def next_quiz(self) -> tuple[int, str] | None:
+        return self._neighbour(1)
 
 
 # The statistics ----------------------------------------------------------------------
@@ -448,10 +468,12 @@ def _question_specs(quiz_ids: Sequence[int]) -> dict[int, list[QuestionSpec]]:
 def course_analytics(
     course: Course, learners: QuerySet, scope: str = DEFAULT_SCOPE, quiz_id: int | None = None
 ) -> CourseAnalytics:
-    """The funnel and quiz statistics of ``course`` for ``learners`` (a queryset of
-    users: a team's members or everyone a trainer follows). ``quiz_id`` limits the
-    quiz sections to one of the course's quizzes. Eight queries, whatever the
-    number of learners, attempts and quizzes."""
+    """The funnel and one quiz's statistics of ``course`` for ``learners`` (a queryset
+    of users: a team's members or everyone a trainer follows): quiz ``quiz_id``, or
+    by default the course's first quiz in course order (its final assessment when
+    the lessons have none). One quiz at a time keeps the page short and every
+    figure near its chooser. ``quizzes`` is empty when ``quiz_id`` is not one of the
+    course's. Eight queries, whatever the number of learners, attempts and quizzes."""
     lessons = list(
         Lesson.objects.published().filter(course=course).values_list("id", "position", "title")
     )
@@ -467,8 +489,8 @@ def course_analytics(
     )
     quizzes = course_quizzes(course)
     result.all_quizzes = [(quiz.pk, quiz.title) for quiz in quizzes]
-    if quiz_id is not None:
-        quizzes = [quiz for quiz in quizzes if quiz.pk == quiz_id]
+    # The chosen quiz, or the first (none if the chosen one is not the course's).
+    quizzes = [quiz for quiz in quizzes if quiz.pk == quiz_id] if quiz_id else quizzes[:1]
     if not quizzes:
         return result
     quiz_ids = [quiz.pk for quiz in quizzes]

@@ -828,6 +828,20 @@ SITE_TABLE = [
         query=lambda w: f"?team={w.team_b.pk}&course={w.course.slug}",
     ),
     SiteCase(
+        "summary, team A",
+        "training:summary",
+        no_args,
+        TEAM_A,
+        query=lambda w: f"?team={w.team_a.pk}",
+    ),
+    SiteCase(
+        "summary, team B (nothing assigned)",
+        "training:summary",
+        no_args,
+        NOBODY,
+        query=lambda w: f"?team={w.team_b.pk}",
+    ),
+    SiteCase(
         "dashboard, individually assigned",
         "training:dashboard",
         no_args,

@@ -53,6 +53,7 @@ def test_the_page_list_covers_every_url(pages):
     trainer_pages = {
         "training:dashboard",
         "training:export",
+        "training:summary",
         "training:learner",
         "training:assign",
         "training:assignment",

@@ -608,3 +608,101 @@ def _certificate_cell(row: Row) -> str:
 
 def _iso(moment: datetime.datetime | None) -> str:
     return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
+# The summary CSV: one row per learner and course ------------------------------------------
+
+SUMMARY_HEADER = [
+    "learner",
+    "username",
+    "email",
+    "teams",
+    "course",
+    "state",
+    "percent",
+    "completed on",
+    "best final score",
+    "due date",
+    "overdue",
+    "last activity",
+]
+
+
+def assigned_courses_of(audience: Audience | Team, courses: Sequence[Course]) -> list[Course]:
+    """Of ``courses``, those assigned to the audience: to the team, or to any of
+    its people individually. One query."""
+    audience = _as_audience(audience)
+    assigned = Assignment.objects.filter(learner__in=audience.people().values("pk"))
+    if audience.team is not None:
+        assigned = Assignment.objects.filter(Q(team=audience.team) | Q(pk__in=assigned))
+    ids = set(assigned.values_list("course_id", flat=True))
+    return [course for course in courses if course.pk in ids]
+
+
+def summary_rows(
+    audience: Audience | Team,
+    courses: Sequence[Course],
+    *,
+    teams: QuerySet | None = None,
+    state: str = "",
+    query: str = "",
+    sort: str = "name",
+    today: datetime.date | None = None,
+) -> Iterator[list[str]]:
+    """The summary CSV: one row per learner and course, for each of ``courses``
+    assigned to the audience, the learners in the dashboard's order and filters.
+    Every value is the dashboard's (:class:`Row`: the course state and percent, the
+    due rule's due date and overdue, the best final score, the recorded completion,
+    the last activity). ``teams``: the teams whose names the "teams" column may show
+    (a trainer's own). A fixed number of queries per course, whatever the number of
+    learners."""
+    yield SUMMARY_HEADER
+    selected = []
+    for course in courses:
+        board = build_board(audience, course, today)
+        if board.assigned:
+            selected.append((board, select_rows(board, state=state, query=query, sort=sort)))
+    team_names = _team_names({row.learner.pk for _b, rows in selected for row in rows}, teams)
+    with translation.override(CSV_LANGUAGE):
+        lines = [
+            _summary_line(board, row, team_names.get(row.learner.pk, []))
+            for board, rows in selected
+            for row in rows
+        ]
+    yield from lines
+
+
+def _team_names(learner_ids: set[int], teams: QuerySet | None) -> dict[int, list[str]]:
+    """Each learner's teams, by name (of ``teams`` only, if given). One query."""
+    if not learner_ids:
+        return {}
+    memberships = Team.members.through.objects.filter(user__in=learner_ids)
+    if teams is not None:
+        memberships = memberships.filter(team__in=teams.values("pk"))
+    names: dict[int, list[str]] = {}
+    for user_id, name in memberships.order_by("team__name").values_list("user_id", "team__name"):
+        names.setdefault(user_id, []).append(name)
+    return names
+
+
+def _summary_line(board: Board, row: Row, teams: list[str]) -> list[str]:
+    learner = row.learner
+    due = row.due.due_date if row.due else None
+    completed = timezone.localdate(row.completed_at) if row.completed_at else None
+    return [
+        neutralise(value)
+        for value in (
+            learner.get_full_name() or learner.get_username(),
+            learner.get_username(),
+            learner.email,
+            "; ".join(teams),
+            board.course.title,
+            row.state.label,
+            row.percent,
+            completed.isoformat() if completed else "",
+            "" if row.final_best is None else row.final_best,
+            due.isoformat() if due else "",
+            "yes" if row.overdue else "no",
+            _iso(row.last_activity),
+        )
+    ]

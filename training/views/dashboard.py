@@ -18,10 +18,12 @@ from training.dashboard import (
     SORTS,
     STATE_FILTERS,
     Audience,
+    assigned_courses_of,
     build_board,
     build_dashboard,
     csv_rows,
     select_rows,
+    summary_rows,
 )
 from training.models import Assignment
 from training.roles import can_follow, learners_followed_by, teams_managed_by
@@ -134,6 +136,25 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     )
     with translation.override(CSV_LANGUAGE):  # the file's name is English, like its cells
         filename = f"{slugify(audience.name)}-{course.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def summary(request: HttpRequest) -> StreamingHttpResponse:
+    """The summary CSV: one row per learner and course, every course assigned to the
+    dashboard's team (or individual view), with the dashboard's filters."""
+    _teams, audience, courses, _course = _dashboard_choice(request)
+    filters = _dashboard_filters(request)
+    assigned = assigned_courses_of(audience, courses)
+    if not assigned:
+        raise Http404("Nothing to export: no course is assigned here.")
+    writer = csv.writer(_Echo())
+    rows = summary_rows(audience, assigned, teams=teams_managed_by(request.user), **filters)
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    with translation.override(CSV_LANGUAGE):
+        filename = f"{slugify(audience.name)}-summary-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -81,7 +81,10 @@ def test_reordering_and_retitling_keeps_progress(db, content, course_dir, learne
     import_content(content)
     lesson = Lesson.objects.get(slug="internal-customers")
     record_lesson_completion(learner, lesson)
-    (course_dir / "03-internal-customers.md").rename(course_dir / "09-internal-customers.md")
+    for suffix in (".md", ".de.md"):  # a lesson file moves with its translation
+        (course_dir / f"03-internal-customers{suffix}").rename(
+            course_dir / f"09-internal-customers{suffix}"
+        )
     path = course_dir / "09-internal-customers.md"
     path.write_text(path.read_text().replace("title: Internal customers", "title: Colleagues"))
     import_content(content)
@@ -96,6 +99,7 @@ def test_removed_lesson_is_retired_and_its_progress_kept(db, content, course_dir
     lesson = Lesson.objects.get(slug="the-80-20-rule")
     start_lesson(learner, lesson)
     (course_dir / "07-the-80-20-rule.md").unlink()
+    (course_dir / "07-the-80-20-rule.de.md").unlink()  # its translation goes with it
     (report,) = import_content(content)
     assert report.retired == ["the-80-20-rule"]
     lesson.refresh_from_db()
@@ -106,10 +110,13 @@ def test_removed_lesson_is_retired_and_its_progress_kept(db, content, course_dir
 
 def test_lesson_back_on_disk_is_published_again(db, content, course_dir):
     import_content(content)
-    saved = (course_dir / "07-the-80-20-rule.md").read_text()
-    (course_dir / "07-the-80-20-rule.md").unlink()
+    files = [course_dir / "07-the-80-20-rule.md", course_dir / "07-the-80-20-rule.de.md"]
+    saved = [path.read_text() for path in files]
+    for path in files:
+        path.unlink()
     import_content(content)
-    (course_dir / "07-the-80-20-rule.md").write_text(saved)
+    for path, text in zip(files, saved, strict=True):
+        path.write_text(text)
     (report,) = import_content(content)
     assert report.updated == ["the-80-20-rule"]
     assert Lesson.objects.get(slug="the-80-20-rule").retired_at is None
@@ -152,12 +159,15 @@ def test_command_reports_what_it_did(db, content, capsys):
     (source,) = read_content(content)
     quizzes = [lesson.quiz for lesson in source.lessons] + [source.final_assessment]
     created = sum(1 + len(quiz.questions) for quiz in quizzes if quiz)  # quizzes and questions
+    translations = len(source.translations) + sum(
+        len(lesson.translations) for lesson in source.lessons
+    )
     call_command("import_content", str(content))
     call_command("import_content", str(content))
     out = capsys.readouterr().out.splitlines()
     assert out == [
         "who-is-your-customer: course created; lessons: 7 created, 0 updated, 0 unchanged, "
-        f"0 retired; quizzes: {created} changes",
+        f"0 retired; quizzes: {created} changes; translations: {translations} changes",
         "who-is-your-customer: course unchanged; lessons: 0 created, 0 updated, 7 unchanged, "
         "0 retired; quizzes: unchanged",
     ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ProfileForm, ResetPasswordForm
-from accounts.language import choose_language, remember_language_cookie, supported
+from accounts.language import SESSION_KEY, choose_language, remember_language_cookie, supported
 from accounts.services import AccountError, update_profile
 from accounts.throttling import unlock
 from config.middleware import bad_request
@@ -64,6 +64,24 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(target)
     remember_language_cookie(response, language)
     return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's, and the page after it (the login page) says so: "You have logged
+    out.", in the language the person was reading. The message goes in a cookie (the
+    session it would live in is gone), and so does their own choice of language, so
+    the login page speaks it too (a choice made on the profile page or by an admin
+    was in the session only)."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        was_signed_in = request.user.is_authenticated
+        chosen = supported(request.session.get(SESSION_KEY))
+        response = super().post(request, *args, **kwargs)
+        if was_signed_in:
+            messages.success(request, _("You have logged out."))
+            if chosen:
+                remember_language_cookie(response, chosen)
+        return response
 
 
 class ResetPasswordView(auth_views.PasswordResetView):

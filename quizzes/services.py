@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from courses.translations import content_language
 from lessons.http import CONTROL_CHARACTERS, MalformedInput, parse_id
 from lessons.models import ProgressState
 from lessons.services import (
@@ -116,7 +117,9 @@ def judge_short(
     question: Question, text: str, translated: TranslatedAnswers | None = None
 ) -> Match:
     """How a short answer is judged: against the question's accepted and listed wrong
-    answers and those of its translations (``translated``), each in its language."""
+    answers and those of its translations (``translated``), each in its language; an
+    answer listed in the learner's language is matched first, so a German learner who
+    types "Information" is told the German feedback, not the English."""
     base = language_of(None)
     accepted = [Listed(answer, base) for answer in question.accepted_answers]
     wrong = [
@@ -127,7 +130,15 @@ def judge_short(
     if translated is not None:
         accepted += translated.accepted
         wrong += translated.wrong
-    return match_answer(text, accepted, wrong, exact=question.exact)
+    learners = content_language() or base
+    return match_answer(
+        text, _first_in(learners, accepted), _first_in(learners, wrong), exact=question.exact
+    )
+
+
+def _first_in(language: str, listed: list[Listed]) -> list[Listed]:
+    """``listed`` with the answers written in ``language`` first (otherwise in order)."""
+    return sorted(listed, key=lambda answer: answer.language != language)
 
 
 def is_correct(

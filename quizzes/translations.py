@@ -17,7 +17,7 @@ from django.utils.translation import get_language, pgettext
 from courses.models import CourseTranslation
 from courses.translations import localise, shown
 from lessons.models import LessonTranslation
-from quizzes.answers import Listed
+from quizzes.answers import Listed, answer_key
 from quizzes.models import Question, QuestionType, Quiz
 
 if TYPE_CHECKING:  # quizzes.services grades with short_answers_in_translations
@@ -100,7 +100,7 @@ def localise_review(items: list[ReviewItem], quiz_texts: dict, language: str) ->
         if expected and question.type == QuestionType.SHORT:
             expected = shown(expected, (texts.get("accept") or [""])[0])
         explanation = item.explanation and shown(item.explanation, texts.get("explanation"))
-        feedback = item.feedback and _feedback_in_language(item, texts)
+        feedback = item.feedback and _feedback_in_language(item, texts, language)
         localised.append(
             replace(
                 item,
@@ -113,13 +113,14 @@ def localise_review(items: list[ReviewItem], quiz_texts: dict, language: str) ->
     return localised
 
 
-def _feedback_in_language(item: ReviewItem, texts: dict) -> str:
+def _feedback_in_language(item: ReviewItem, texts: dict, language: str) -> str:
     """A wrong answer's feedback in the language: the translation's listed wrong answer
     the learner typed, else the translated question feedback (unless the learner typed
     a wrong answer of the base file, whose own feedback is kept)."""
     matched = item.answer.matched
+    key = answer_key(matched, language) if matched else None
     for wrong in texts.get("wrong") or []:
-        if matched and wrong.get("answer") == matched:
+        if key and answer_key(wrong.get("answer", ""), language) == key:
             return shown(item.feedback, wrong.get("feedback"))
     question = item.answer.question
     if any(wrong.get("answer") == matched for wrong in question.wrong_answers if matched):

@@ -484,3 +484,14 @@ def test_query_count_is_flat_in_learners_and_attempts(
     populate(team, course, quizzes, 45)
     with django_assert_max_num_queries(QUERIES):
         assert client.get(url).status_code == 200
+
+
+def test_common_wrong_short_answers_are_counted_as_grading_sees_them():
+    answers = [
+        answer(1, False, text="External customers", question=11),
+        answer(2, False, text="an external customer.", question=11),
+        answer(3, False, text="external customers", question=11),
+        answer(4, False, text="", question=11),
+    ]
+    stats = question_stats(SHORT, answers, {1: 0, 2: 0, 3: 0, 4: 0})
+    assert stats.wrong_answers == [("external customers", 3), ("", 1)]

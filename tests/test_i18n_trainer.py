@@ -76,7 +76,8 @@ def test_the_result_page_in_german(learner_client, quiz):
     learner_client.post(reverse("quizzes:take", args=[quiz.pk]), answer_sheet(quiz, attempt))
     page = text(learner_client.get(reverse("quizzes:result", args=[attempt.pk]), **DE))
     assert "Ergebnis:" in page and "Ihre Antworten" in page and "Bestanden" in page
-    assert "noch 2 von 3 Versuchen" in page
+    assert "1 von 3 Versuchen verbraucht" in page
+    assert "Erneut versuchen" not in page  # passed: the retake is on the lesson page
     assert "Your answers" not in page and "Try again" not in page
 
 

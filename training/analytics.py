@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 
 from courses.models import Course
 from lessons.models import Lesson, LessonProgress
+from quizzes.answers import answer_key
 from quizzes.models import Answer, Attempt, Choice, Question, QuestionType, Quiz
 
 # The ?attempts= switch: value -> label (the form offers these, parse_choice checks them).
@@ -276,9 +277,15 @@ def question_flags(answered: int, correct: int, index: float | None) -> list[str
     return flags
 
 
-def normalise_short_answer(text: str) -> str:
-    # As grading compares them: case and surrounding spaces do not make another answer.
-    return " ".join(text.split()).casefold()
+def common_wrong_answers(texts: Sequence[str]) -> list[tuple[str, int]]:
+    """Wrong short answers counted as grading sees them (quizzes.answers.answer_key:
+    "Customers'" and "the customer" are one answer), each shown as its most common
+    spelling, most frequent first; a blank answer is ""."""
+    groups: dict[str, Counter[str]] = {}
+    for text in texts:
+        groups.setdefault(answer_key(text), Counter())[" ".join(text.split()).casefold()] += 1
+    counted = [(spellings.most_common(1)[0][0], spellings.total()) for spellings in groups.values()]
+    return sorted(counted, key=lambda row: -row[1])[:COMMON_WRONG_ANSWERS]
 
 
 def question_stats(
@@ -306,10 +313,12 @@ def question_stats(
         )
         for choice in question.choices
     ]
-    wrong = Counter(
-        normalise_short_answer(answer.text)
-        for answer in answers
-        if not answer.is_correct and question.type == QuestionType.SHORT
+    wrong = common_wrong_answers(
+        [
+            answer.text
+            for answer in answers
+            if not answer.is_correct and question.type == QuestionType.SHORT
+        ]
     )
     return QuestionStats(
         id=question.id,
@@ -321,7 +330,7 @@ def question_stats(
         percent_correct=percent(correct, answered),
         discrimination=index,
         choices=choices,
-        wrong_answers=wrong.most_common(COMMON_WRONG_ANSWERS),
+        wrong_answers=wrong,
         flags=question_flags(answered, correct, index),
     )
 

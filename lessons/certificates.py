@@ -3,6 +3,15 @@
 A certificate is issued with its completion by ``lessons.services.record_course_completion``.
 Every page, the PDF and the admin ask the functions here, so "who may see a
 certificate" and "what revoking means" are decided once.
+
+Language: a certificate (its page's certificate and its PDF) is in its learner's
+language, whoever opens it (:func:`certificate_language`): the language the learner
+chose on their profile; without a choice, the language of the page, which is the
+learner's own browser's when they look themselves (a trainer or an admin then gets
+it in theirs: there is nothing else of the learner's to go by). The course's title
+is its translation into that language where there is one (the rule of
+courses.translations.shown), else the title as issued. The public verification
+page is in its visitor's language and shows the title as issued.
 """
 
 from __future__ import annotations
@@ -10,12 +19,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import transaction
-from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from courses.models import CourseTranslation
+from courses.translations import LOCALISED, content_language, localise
 from lessons.models import CODE_ALPHABET, Certificate
 
 PDF_STYLESHEET = "css/certificate-pdf.css"
@@ -38,13 +48,13 @@ def normalise_code(typed: str) -> str | None:
     return "-".join(chars[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
-def find_certificate(typed_code: str) -> Certificate | None:
-    """The certificate with this code (with its completion), for the public
-    verification page; one query, none for something that is not a code."""
+def find_certificate(typed_code: str, *related: str) -> Certificate | None:
+    """The certificate with this code (with its completion, and ``related``), for
+    the public verification page; one query, none for something that is not a code."""
     code = normalise_code(typed_code)
     if code is None:
         return None
-    return Certificate.objects.select_related("completion").filter(code=code).first()
+    return Certificate.objects.select_related("completion", *related).filter(code=code).first()
 
 
 def can_view_certificate(user, certificate: Certificate) -> bool:
@@ -67,19 +77,57 @@ def can_view_certificate(user, certificate: Certificate) -> bool:
 
 
 def certificate_for(user, code: str) -> Certificate | None:
-    """The certificate with this code if ``user`` may see it, else None: the view
-    answers 404 as for an unknown code (the public check is the verify page)."""
-    certificate = find_certificate(code)
+    """The certificate with this code if ``user`` may see it, in its learner's
+    language (:func:`in_learners_language`), else None: the view answers 404 as for
+    an unknown code (the public check is the verify page)."""
+    # The learner's profile comes in the same query: it holds their language.
+    certificate = find_certificate(code, "completion__learner__profile")
     if certificate is None or not can_view_certificate(user, certificate):
         return None
-    return certificate
+    return in_learners_language(certificate)[0]
 
 
-def certificates_of(learner) -> QuerySet[Certificate]:
-    """Every certificate of the learner, earlier runs' included, newest first."""
-    return (
-        Certificate.objects.filter(completion__learner=learner)
-        .select_related("completion")
+def certificate_language(certificate: Certificate) -> str:
+    """The language the certificate is shown in: its learner's own choice of
+    language, else the active one (see the module's docstring)."""
+    profile = getattr(certificate.completion.learner, "profile", None)
+    chosen = getattr(profile, "language", "")
+    if chosen in dict(settings.LANGUAGES):
+        return chosen
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def in_learners_language(*certificates: Certificate) -> list[Certificate]:
+    """The certificates as their learners read them: ``language``
+    (:func:`certificate_language`) set on each, and ``course_title`` replaced by the
+    course's title in that language where the course has one (one query per language
+    other than the default). Each is marked as localised
+    (courses.translations.localise): it can no longer be saved."""
+    by_language: dict[str, list[Certificate]] = {}
+    for certificate in certificates:
+        certificate.language = certificate_language(certificate)
+        by_language.setdefault(certificate.language, []).append(certificate)
+    for language, group in by_language.items():
+        titles: dict[int, str] = {}
+        if (content := content_language(language)) is not None:
+            course_ids = {certificate.completion.course_id for certificate in group}
+            titles = dict(
+                CourseTranslation.objects.filter(
+                    course_id__in=course_ids, language=content
+                ).values_list("course_id", "title")
+            )
+        for certificate in group:
+            title = titles.get(certificate.completion.course_id)
+            localise(certificate, language, course_title=title)
+    return list(certificates)
+
+
+def certificates_of(learner) -> list[Certificate]:
+    """Every certificate of the learner, earlier runs' included, newest first, each
+    in the learner's language (:func:`in_learners_language`)."""
+    return in_learners_language(
+        *Certificate.objects.filter(completion__learner=learner)
+        .select_related("completion", "completion__learner__profile")
         .order_by("-completion__completed_at", "-pk")
     )
 
@@ -116,14 +164,18 @@ def revoke_certificate(certificate: Certificate, *, by, reason: str) -> Certific
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
-    """The certificate as a printable PDF, from the same template as its page."""
+    """The certificate as a printable PDF, from the same template as its page, in
+    its learner's language (:func:`in_learners_language`), whoever asks for it."""
     # Imported here: WeasyPrint loads Pango when imported, which only PDFs need.
     from weasyprint import CSS, HTML
 
-    html = render_to_string(
-        "lessons/certificate_pdf.html",
-        {"certificate": certificate, "verify_url": verification_url(certificate)},
-    )
+    if not getattr(certificate, LOCALISED, None):
+        (certificate,) = in_learners_language(certificate)
+    with translation.override(certificate.language):
+        html = render_to_string(
+            "lessons/certificate_pdf.html",
+            {"certificate": certificate, "verify_url": verification_url(certificate)},
+        )
     with open(finders.find(PDF_STYLESHEET), encoding="utf-8") as stylesheet:
         css = CSS(string=stylesheet.read())
     # The document refers to no image, font or stylesheet (the stylesheet is passed

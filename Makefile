@@ -22,6 +22,14 @@ PANGO = @dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || { $(SUDO) a
 # DJANGO_SECRET_KEY, as a server's does.
 run dev serve: export DJANGO_SECRET_KEY ?= $(file < .secret_key)
 
+# The site's address for links in emails and on certificates (settings.SITE_URL): the
+# environment's SITE_URL if it sets one (a server's does: docs/production.md), else the
+# address run, dev and serve listen on, so `make run PORT=8101` links to :8101. HOST
+# 0.0.0.0 (every interface) is no address to open: links then name 127.0.0.1; set
+# SITE_URL for an address other machines use.
+SITE_HOST = $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST))
+run dev serve: export SITE_URL ?= http://$(SITE_HOST):$(PORT)
+
 # The site as its users see it: DEBUG off (the default), so the site's own error pages;
 # static files collected and served by WhiteNoise under hashed names; emails printed
 # here (no mail server on a laptop). Plain http://127.0.0.1 needs no HTTPS setting:
@@ -33,7 +41,7 @@ run: $(VENV)/.installed node_modules/.installed | .secret_key
 	$(PY) manage.py collectstatic --no-input -v 0
 	$(PY) manage.py import_content
 	$(PY) manage.py seed_demo --demo
-	@echo "Open http://$(HOST):$(PORT)/ and log in as learner / demo (also trainer, admin)."
+	@echo "Open http://$(SITE_HOST):$(PORT)/ and log in as learner / demo (also trainer, admin)."
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Development: DEBUG on (Django's technical error pages, static files straight from

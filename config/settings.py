@@ -350,7 +350,9 @@ EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "learning@localhost")
-# The address of the site, for links in emails.
+# The site's address as people type it, for links in emails and on certificates
+# (docs/production.md). make run, dev and serve set it to http://HOST:PORT when the
+# environment does not; anything started by hand without it gets :8000.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Sessions: signed out after this much inactivity (accounts/sessions.py); staff,

@@ -23,7 +23,7 @@ def feedback_quiz(transactional_db, course):
         questions=[
             {
                 "type": "true_false",
-                "prompt": "A company name on an account means nobody in particular reads your reply.",
+                "prompt": "A company name on an account means nobody reads your reply.",
                 "feedback": "Somebody opens every email, even one sent to a company.",
                 "choices": [("True", False), ("False", True)],
             },

@@ -6,6 +6,10 @@ admin's "Import people from CSV" page both call it. The rules:
 - Every row is checked first, against the file and the database, and if any row
   is bad nothing is written: ProvisioningError lists every problem with its row
   (the header is row 1) and column.
+- Staff and superuser accounts are never changed by an import, nor linked to a
+  row: a row whose username is theirs (in any case), or whose email is theirs
+  (active or not), is a problem like any other. This is checked again inside the
+  transaction, so an account made staff meanwhile is not changed either.
 - Then, in one transaction: people are created (with no usable password) or
   updated (names, email; a listed person who was deactivated is active again;
   passwords, staff status and groups other than Trainers are never touched),
@@ -44,6 +48,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -330,6 +335,24 @@ def _read_row(row: int, values: dict[str, str], problems: list[RowProblem]) -> P
 # Checking against the database, and planning ------------------------------------------
 
 
+def _is_staff(user) -> bool:
+    return user.is_staff or user.is_superuser
+
+
+def _staff_kind(user) -> str:
+    return "a superuser's account" if user.is_superuser else "a staff account"
+
+
+def _staff_row(person: Person, user) -> RowProblem:
+    spelt = f" ({user.username})" if user.username != person.username else ""
+    return RowProblem(
+        person.row,
+        "username",
+        f"{_show(person.username)} is {_staff_kind(user)}{spelt}; an import never changes "
+        "staff or superuser accounts (edit it in the admin)",
+    )
+
+
 @dataclass
 class _Plan:
     people: list[Person]
@@ -362,7 +385,10 @@ def _plan(people: list[Person], deactivate_missing: bool, problems: list[RowProb
         candidates = by_username.get(person.username.lower(), [])
         exact = [user for user in candidates if user.username == person.username]
         if len(candidates) == 1 or exact:
-            matched[person.row] = exact[0] if exact else candidates[0]
+            matched[person.row] = user = exact[0] if exact else candidates[0]
+            if _is_staff(user):
+                ambiguous.add(person.row)
+                problems.append(_staff_row(person, user))
         elif candidates:
             ambiguous.add(person.row)
             names = ", ".join(sorted(user.username for user in candidates))
@@ -391,8 +417,26 @@ def _plan(people: list[Person], deactivate_missing: bool, problems: list[RowProb
     for user in users:
         if user.is_active and user.email and user.pk not in listed and user.pk not in leaving:
             email_owner.setdefault(user.email.lower(), user)
+    # No row is linked to a staff or superuser account by its email either, even an
+    # inactive one's (reactivated, it would share its email with the row's person).
+    staff_email: dict[str, object] = {}
+    for user in users:
+        if _is_staff(user) and user.email:
+            staff_email.setdefault(user.email.lower(), user)
     for person in people:
-        if person.row not in ambiguous and (owner := email_owner.get(person.email.lower())):
+        if person.row in ambiguous:
+            continue
+        if (owner := staff_email.get(person.email.lower())) and owner != matched.get(person.row):
+            problems.append(
+                RowProblem(
+                    person.row,
+                    "email",
+                    f"{_show(person.email)} is the email of {_staff_kind(owner)} "
+                    f"({owner.username}); an import never links a row to staff or "
+                    "superuser accounts",
+                )
+            )
+        elif owner := email_owner.get(person.email.lower()):
             problems.append(
                 RowProblem(
                     person.row,
@@ -478,7 +522,6 @@ def _apply(plan: _Plan, result: ImportResult, invite: bool) -> None:
                 to_update.append(user)
         person_of[person.row] = user
     result.created, result.updated = len(to_create), len(to_update)
-    result.deactivated = len(plan.to_deactivate)
     result.invitations_owed = len(to_create) if invite else 0
 
     teams = {team.name.lower(): team for team in Team.objects.only("id", "name")}
@@ -495,8 +538,12 @@ def _apply(plan: _Plan, result: ImportResult, invite: bool) -> None:
         _inserted(User, to_create, "username")
     if to_update:
         User._default_manager.bulk_update(to_update, sorted(changed_fields))
+    result.deactivated = 0
     for batch in _batches([user.pk for user in plan.to_deactivate]):
-        User._default_manager.filter(pk__in=batch).update(is_active=False)
+        # Staff status is checked by the UPDATE itself: made staff meanwhile, kept active.
+        result.deactivated += User._default_manager.filter(
+            pk__in=batch, is_staff=False, is_superuser=False
+        ).update(is_active=False)
     if new_teams:
         Team.objects.bulk_create(new_teams)
         _inserted(Team, new_teams, "name")
@@ -516,6 +563,7 @@ def _apply(plan: _Plan, result: ImportResult, invite: bool) -> None:
     )
     trainers = {person_of[p.row].pk for p in plan.people if p.trainer_of}
     in_group = User.groups.through
+    joining: set[int] = set()
     if trainers and (
         joining := trainers
         - set(in_group.objects.filter(group__name=TRAINERS).values_list("user_id", flat=True))
@@ -526,6 +574,34 @@ def _apply(plan: _Plan, result: ImportResult, invite: bool) -> None:
         )
     if invite:
         Invitation.objects.bulk_create([Invitation(user_id=user.pk) for user in to_create])
+    links_changed = (
+        result.memberships_added
+        or result.memberships_removed
+        or result.trainers_added
+        or result.trainers_removed
+    )
+    if to_update or links_changed or joining:
+        _refuse_staff_made_meanwhile(plan)
+
+
+def _refuse_staff_made_meanwhile(plan: _Plan) -> None:
+    """After the writes, in their transaction: if an account the rows were matched
+    to is staff or a superuser now (an admin changed it after the check), refuse
+    the file, which rolls the writes back. The rows written hold their accounts
+    until the commit (PostgreSQL), so a change made later waits for it."""
+    staff = {
+        user.pk: user
+        for user in User._default_manager.filter(Q(is_staff=True) | Q(is_superuser=True)).only(
+            "id", "username", "is_staff", "is_superuser"
+        )
+    }
+    problems = [
+        _staff_row(person, staff[user.pk])
+        for person in plan.people
+        if (user := plan.matched.get(person.row)) is not None and user.pk in staff
+    ]
+    if problems:
+        raise ProvisioningError(problems)
 
 
 def import_people(

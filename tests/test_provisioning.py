@@ -324,6 +324,110 @@ def test_every_problem_is_listed_at_once():
     ]
 
 
+# Staff and superuser accounts: never changed, never linked to a row -------------------------
+
+
+def test_a_row_naming_a_superuser_is_refused_and_nothing_is_written(admin_user, learner):
+    # The review's row: a superuser's email and name, rewritten by a CSV file.
+    data = csv_file("alice,alice@example.com,Alice,Learner,,", "ada,evil@ex.org,Root,Hijacked,,")
+    assert problems_of(data) == [
+        "row 3, username: 'ada' is a superuser's account; an import never changes staff "
+        "or superuser accounts (edit it in the admin)"
+    ]
+    admin_user.refresh_from_db()
+    assert (admin_user.email, admin_user.first_name) == ("ada@example.com", "Ada")
+
+
+def test_a_row_naming_a_staff_account_in_another_case_is_refused():
+    make_user("sam", first_name="Sam", is_staff=True)
+    assert problems_of(csv_file("SAM,sam@example.com,Sam,Staff,Support,")) == [
+        "row 2, username: 'SAM' is a staff account (sam); an import never changes staff "
+        "or superuser accounts (edit it in the admin)"
+    ]
+
+
+def test_a_row_that_would_change_nothing_of_a_staff_account_is_refused_too(admin_user):
+    # Not even teams or trainer_of: the row is never linked to the account.
+    assert problems_of(csv_file("ada,ada@example.com,Ada,Admin,Support,Support")) == [
+        "row 2, username: 'ada' is a superuser's account; an import never changes staff "
+        "or superuser accounts (edit it in the admin)"
+    ]
+    assert not Team.objects.exists()
+
+
+@pytest.mark.parametrize("active", [True, False], ids=["active", "inactive"])
+def test_a_new_row_with_a_staff_accounts_email_is_refused(active):
+    make_user("sam", email="sam@example.com", is_staff=True, is_active=active)
+    assert problems_of(csv_file("mallory,SAM@example.com,,,,")) == [
+        "row 2, email: 'SAM@example.com' is the email of a staff account (sam); an import "
+        "never links a row to staff or superuser accounts"
+    ]
+
+
+def test_an_inactive_superuser_is_not_reactivated_by_a_row(admin_user):
+    admin_user.is_active = False
+    admin_user.save()
+    assert problems_of(csv_file("ada,ada@example.com,,,,"), invite=False) == [
+        "row 2, username: 'ada' is a superuser's account; an import never changes staff "
+        "or superuser accounts (edit it in the admin)"
+    ]
+
+
+def test_a_dry_run_names_the_staff_row_too(admin_user):
+    assert problems_of(csv_file("ada,evil@ex.org,Root,Hijacked,,"), dry_run=True) == [
+        "row 2, username: 'ada' is a superuser's account; an import never changes staff "
+        "or superuser accounts (edit it in the admin)"
+    ]
+
+
+def test_an_account_made_staff_during_the_import_is_not_changed(learner, monkeypatch):
+    """Checked again inside the import's transaction: an account an admin makes staff
+    between the check and the writing is refused, and nothing is written."""
+    from accounts import provisioning
+
+    plan = provisioning._plan
+
+    def promoted_meanwhile(*args, **kwargs):
+        result = plan(*args, **kwargs)
+        User.objects.filter(username="alice").update(is_staff=True)
+        return result
+
+    monkeypatch.setattr(provisioning, "_plan", promoted_meanwhile)
+    data = csv_file("new,new@example.com,New,Person,,", "alice,evil@ex.org,Root,Hijacked,,")
+    with pytest.raises(ProvisioningError) as raised:
+        import_people(data, invite=False)
+    assert [str(p) for p in raised.value.problems] == [
+        "row 3, username: 'alice' is a staff account; an import never changes staff "
+        "or superuser accounts (edit it in the admin)"
+    ]
+    learner.refresh_from_db()
+    assert (learner.email, learner.first_name) == ("alice@example.com", "Alice")
+    assert not User.objects.filter(username="new").exists()
+
+
+def test_the_command_refuses_a_superusers_row(tmp_path, admin_user):
+    path = tmp_path / "people.csv"
+    path.write_text(csv_file("ana,ana@example.com,,,,", "ada,evil@ex.org,Root,Hijacked,,"))
+    with pytest.raises(
+        CommandError,
+        match=r"1 problem found; nothing was changed\.\nrow 3, username: 'ada' is a superuser",
+    ):
+        call_command("import_people", str(path))
+    assert not User.objects.filter(username="ana").exists()
+    assert User.objects.get(username="ada").email == "ada@example.com"
+
+
+def test_the_upload_refuses_a_superusers_row(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(
+        IMPORT_URL, {"file": upload(csv_file("ada,evil@ex.org,Root,Hijacked,,"))}
+    )
+    html = response.content.decode()
+    assert "1 problem found; nothing was changed." in html
+    assert "row 2, username: &#x27;ada&#x27; is a superuser&#x27;s account" in html
+    assert User.objects.get(username="ada").email == "ada@example.com"
+
+
 # Invitations ------------------------------------------------------------------------------
 
 
@@ -543,8 +647,9 @@ def queries_of(function) -> int:
 # Bulk inserts and updates go in batches (SQLite: 999 parameters a query, so about 90
 # users or 500 links a batch; PostgreSQL: one query each), so the count grows by a
 # query per batch, never by a query per row. Measured for 3,000 people with 3,000
-# memberships and 3,000 owed invitations: 58 queries on SQLite, 16 on PostgreSQL;
-# updating every email: 17 and 8; an unchanged file: 7 on both.
+# memberships and 3,000 owed invitations: 59 queries on SQLite, 17 on PostgreSQL;
+# updating every email: 18 and 9; an unchanged file: 7 on both (the re-check of
+# staff accounts after the writes is one query, made only when something changed).
 MAX_QUERIES_3000 = 70
 
 

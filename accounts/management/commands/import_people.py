@@ -11,7 +11,8 @@ class Command(BaseCommand):
     help = (
         f"Create or update people from a CSV file with the columns {', '.join(COLUMNS)} "
         "(team and trainer_of: team names separated by ;). Every row is checked first; "
-        "if any is bad nothing is changed. New people get an invitation email."
+        "if any is bad nothing is changed. Staff and superuser accounts are never changed "
+        "(a row naming one is refused). New people get an invitation email."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -5,14 +5,34 @@ touches the database), so it is kept cheap: one regular-expression scan of the
 path, the query string's keys and values, the form's (urlencoded or multipart)
 and the cookies. It also gives the 400 of ``lessons.http.MalformedInput``,
 raised by views, its message.
+
+It is also the first to read a POST's form, and refuses one it cannot read (a
+charset other than UTF-8 for an urlencoded form, an unknown charset, a multipart
+body cut short or without a boundary, too many fields, too large): Django raises
+for these when the form is read, and its 400 handler's CSRF check read the form
+again, so a UTF-16 form with a CSRF cookie got no response at all (issue 21).
 """
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable, Iterable
 from itertools import chain
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    QueryDict,
+    UnreadablePostError,
+)
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.functional import Promise
@@ -73,7 +93,9 @@ def _problem(request: HttpRequest) -> str | Promise:
         return gettext_lazy("The _to_field parameter is empty.")
     if request.method == "POST":
         # Parses an urlencoded or multipart body (files go to request.FILES, unread
-        # here); a malformed body raises an error Django answers with a 400.
+        # here); a form that cannot be read is refused.
+        if unreadable := _read_form(request):
+            return unreadable
         if _has_control_characters(request.POST):
             return gettext_lazy("The form contains control characters.")
         for value in request.POST.getlist(ADMIN_SELECTED):
@@ -81,6 +103,86 @@ def _problem(request: HttpRequest) -> str | Promise:
         if request.path.startswith("/admin/") and "" in request.POST.getlist(ADMIN_TO_FIELD):
             return gettext_lazy("The _to_field parameter is empty.")
     return ""
+
+
+URLENCODED = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+
+
+def _read_form(request: HttpRequest) -> str | Promise:
+    """Reads the POST's form into request.POST and request.FILES; what keeps it from
+    being read, or "". A form that cannot be read is left empty, so that nothing
+    reading request.POST later (CSRF, an error page) tries again."""
+    charset = request.content_params.get("charset")
+    if charset is not None:
+        try:
+            # Unknown ("x-nonsense"), or no text encoding ("zlib", "base64"), which
+            # Django ignores or fails on (a 500 for a multipart form). Not b"": an
+            # empty input is decoded without looking the codec up.
+            str(b"a", charset, "replace")
+        except LookupError:
+            request._mark_post_parse_error()
+            return gettext_lazy("The form names a character set this site does not know.")
+        if request.content_type == URLENCODED:
+            if codecs.lookup(charset).name != "utf-8":
+                # HTML forms are UTF-8 by definition; Django refuses any other.
+                request._mark_post_parse_error()
+                return gettext_lazy("Forms must be sent in UTF-8.")
+            request.encoding = "utf-8"  # "utf8", "UTF_8": Django accepts "utf-8" only
+    end = _watch_for_the_end(request)
+    try:
+        request.POST  # noqa: B018 (reads the form)
+        if end is not None and not end.seen:
+            request.close()  # the files of the parts read so far
+            raise MultiPartParserError("The multipart body ends before its last boundary.")
+    except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as exc:
+        request._mark_post_parse_error()
+        if isinstance(exc, RequestDataTooBig):
+            return gettext_lazy("The form is too large.")
+        return gettext_lazy("The form has too many fields.")
+    except (BadRequest, MultiPartParserError, UnreadablePostError):
+        request._mark_post_parse_error()
+        return gettext_lazy("The form could not be read.")
+    return ""
+
+
+class _EndOfMultipart:
+    """The request's body stream, watched for the multipart close delimiter
+    (``--boundary--``) as Django's parser reads it: without it the body was cut
+    short, and Django would keep the fields it had read and drop the last part."""
+
+    def __init__(self, stream, boundary: str):
+        self._stream = stream
+        self._delimiter = f"--{boundary}--".encode("ascii", "replace")
+        self._tail = b""  # the end of what was read, for a delimiter across two reads
+        self.seen = False
+
+    def _watch(self, data: bytes) -> bytes:
+        if not self.seen and data:
+            window = self._tail + data
+            self.seen = self._delimiter in window
+            self._tail = window[-(len(self._delimiter) - 1) :]
+        return data
+
+    def read(self, *args) -> bytes:
+        return self._watch(self._stream.read(*args))
+
+    def readline(self, *args) -> bytes:
+        return self._watch(self._stream.readline(*args))
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def _watch_for_the_end(request: HttpRequest) -> _EndOfMultipart | None:
+    """Watches a multipart body not read yet (uploads stream through, never held in
+    memory whole). Swaps the request's private ``_stream``, which HttpRequest.read()
+    reads from, as it has since Django 1.x."""
+    boundary = request.content_params.get("boundary")
+    if request.content_type != MULTIPART or not boundary or request._read_started:
+        return None
+    request._stream = _EndOfMultipart(request._stream, boundary)
+    return request._stream
 
 
 def _has_control_characters(data: QueryDict) -> bool:

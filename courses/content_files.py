@@ -36,6 +36,7 @@ has a video line that shows no video is an error at its line.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import stat
 from dataclasses import dataclass, field, replace
@@ -543,14 +544,23 @@ def _check_media_references(path: Path, document: _Document, reader: _Reader) ->
     for reference in references:
         target = reference.target.split("#")[0].split("?")[0]
         if target not in reader.media_paths:
-            reader.errors.append(
-                ContentError(
-                    path,
-                    f"{target} is not in the course's media folder "
-                    f"(add the file as {path.parent.name}/{target})",
-                    first + reference.line,
-                )
+            message = _goes_up(target) or (
+                f"{target} is not in the course's media folder "
+                f"(add the file as {path.parent.name}/{target})"
             )
+            reader.errors.append(ContentError(path, message, first + reference.line))
+
+
+def _goes_up(target: str) -> str | None:
+    """What is wrong with a media/... path that goes up a folder ('..'), or None."""
+    if ".." not in target.split("/"):
+        return None
+    normal = posixpath.normpath(target)
+    if normal == ".." or normal.startswith("../"):
+        return f"{target} leaves the course folder: media paths must stay inside it"
+    if not normal.startswith(f"{MEDIA_FOLDER}/"):
+        return f"{target} leaves the media folder: media paths must stay inside it"
+    return f"{target} goes up a folder ('..'): write it as {normal}"
 
 
 def _read_course_file(path: Path, reader: _Reader) -> tuple | None:

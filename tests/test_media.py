@@ -153,6 +153,32 @@ def test_a_missing_media_file_is_an_error_naming_the_lesson_and_line(db, tmp_pat
     )
 
 
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (
+            "media/../../../../etc/passwd",
+            "media/../../../../etc/passwd leaves the course folder: "
+            "media paths must stay inside it",
+        ),
+        (
+            "media/../course.md",
+            "media/../course.md leaves the media folder: media paths must stay inside it",
+        ),
+        (
+            "media/old/../receipt.png",
+            "media/old/../receipt.png goes up a folder ('..'): write it as media/receipt.png",
+        ),
+    ],
+)
+def test_a_media_path_that_goes_up_is_an_error_naming_it_as_written(db, tmp_path, target, message):
+    lesson = LESSON + f"\nAnd ![a]({target}).\n"
+    root = make_content(tmp_path, lesson)
+    (error,) = errors_of(root)
+    assert error == f"{root}/tills/01-receipts.md:10: {message}"
+    assert not Course.objects.exists()
+
+
 def test_one_bad_image_means_nothing_is_imported_and_the_file_is_named(db, tmp_path):
     root = make_content(tmp_path, **{"receipt.png": b"not a picture", "checklist.pdf": PDF})
     (error,) = errors_of(root)

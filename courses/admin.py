@@ -5,6 +5,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from courses import storage as media_storage
 from courses.admin_tools import (
     KeepsLearnerRecords,
     PublishedFilter,
@@ -33,7 +34,9 @@ class LessonInline(admin.TabularInline):
 
 class MediaFileForm(forms.ModelForm):
     """An upload is checked as the importer checks a file of media/ (type from the
-    content, size, wide images scaled down); its path defaults to media/<its name>."""
+    content, size, wide images scaled down); its path defaults to media/<its name>.
+    Its file is written while the form is validated, so a full disk is an error on
+    the form; it is placed when the form is saved (courses.storage)."""
 
     upload = forms.FileField(
         required=False,
@@ -50,6 +53,7 @@ class MediaFileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["path"].required = False
         self.checked = None
+        self.staged = None
 
     def clean(self) -> dict:
         data = super().clean()
@@ -71,12 +75,17 @@ class MediaFileForm(forms.ModelForm):
                 {"path": f"{path} is already a file of this course: upload on its row instead"}
             )
         data["path"] = path
+        if self.checked is not None:
+            try:
+                self.staged = media_storage.write(path, self.checked.data)
+            except media_storage.StorageFailed as failed:
+                raise forms.ValidationError({"upload": str(failed)}) from None
         return data
 
     def save(self, commit: bool = True) -> MediaFile:
         media = super().save(commit=False)
         if self.checked is not None:
-            store_media(media, self.checked)  # saves
+            store_media(media, self.checked, self.staged)  # saves
         elif commit:
             media.save()
         return media
@@ -158,6 +167,12 @@ class CourseAdmin(KeepsLearnerRecords, admin.ModelAdmin):
     actions = [publish, unpublish]
     inlines = [LessonInline, MediaFileInline, CourseTranslationInline]
     instead = "set it back to draft, or retire its lessons."
+
+    def changeform_view(self, request, *args, **kwargs):
+        # The uploads' files follow the page's transaction: none is left behind when
+        # the page does not validate or its save fails (courses.storage).
+        with media_storage.atomic():
+            return super().changeform_view(request, *args, **kwargs)
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)

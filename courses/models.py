@@ -3,13 +3,13 @@ from pathlib import PurePosixPath
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 
 from courses.markdown import MAX_MARKDOWN_LENGTH, link_media, render_markdown
+from courses.storage import remove_if_unnamed
 from courses.translations import (
     quiz_text_problems,
     validate_language,
@@ -285,10 +285,10 @@ def relink_media(course: Course) -> None:
 def _delete_stored_file(sender, instance: MediaFile, **kwargs) -> None:
     name = instance.file.name
     if name:
-        transaction.on_commit(lambda: delete_unused_file(name))
+        transaction.on_commit(lambda: delete_unused_file(name), robust=True)
 
 
 def delete_unused_file(name: str) -> None:
-    """Remove a stored file no media row uses any more (after the change committed)."""
-    if not MediaFile.objects.filter(file=name).exists():
-        default_storage.delete(name)
+    """Remove a stored file no media row uses any more (after the change committed); a
+    file that cannot be removed is logged and left to ``manage.py cleanup_media``."""
+    remove_if_unnamed(name)

@@ -15,11 +15,11 @@ from typing import Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from courses import storage as media_storage
 from courses.content_files import CourseSource, MediaSource, TranslationSource, read_content
 from courses.content_hash import (
     ABSENT,
@@ -36,6 +36,7 @@ from courses.content_hash import (
 )
 from courses.media import Media
 from courses.models import Course, CourseTranslation, MediaFile, delete_unused_file, relink_media
+from courses.storage import Staged
 from lessons.models import Lesson, LessonTranslation
 from lessons.services import record_due_completions
 from quizzes.content_files import ChoiceSource, QuizSource
@@ -133,7 +134,9 @@ def import_content(root: Path, *, theirs: bool = False) -> list[CourseImportRepo
 
     Raises ``ContentInvalid`` if any file is bad and ``ImportConflict`` if
     anything changed both in the files and in the admin, before writing
-    anything. ``theirs`` takes the files' version of conflicts and admin edits.
+    anything; ``StorageFailed`` if a media file cannot be stored (the disk is
+    full): then nothing is imported and no file is left behind. ``theirs`` takes
+    the files' version of conflicts and admin edits.
     """
     return _import(read_content(root), theirs)
 
@@ -143,7 +146,7 @@ def import_course(source: CourseSource, *, theirs: bool = False) -> CourseImport
     return _import([source], theirs)[0]
 
 
-@transaction.atomic
+@media_storage.atomic()  # transaction.atomic(), and the files written follow it
 def _import(sources: list[CourseSource], theirs: bool) -> list[CourseImportReport]:
     # Every course is checked before any is written, so a conflict in one course
     # leaves the whole pack as it was.
@@ -308,7 +311,9 @@ def _write_course(plan: _Plan) -> CourseImportReport:
     else:
         report.course_updated = _save(course, plan.course, course_fields(source))
     # Media belong to the course: written when the course is, kept with its admin edit.
-    if plan.course.action == TAKE:
+    # An unchanged course's files are checked too: one missing from the storage (lost,
+    # or the storage moved to an object store) is stored again.
+    if plan.course.action in (TAKE, SAME):
         report.media_changes = _sync_media(course, source.media)
     report.translation_changes += _sync_translations(
         "course", plan.course_translations, source.translations, course=course
@@ -399,16 +404,18 @@ def _sync_translations(
 
 def _sync_media(course: Course, sources: list[MediaSource]) -> list[str]:
     """Make the course's media those of the files: a file whose bytes are unchanged is
-    not written again; one gone from the files is deleted. Stored files replaced or
-    deleted are removed once the import has committed (a rolled back import may leave
-    a new stored file behind, never lose an old one)."""
+    not written again (unless its stored file is missing); one gone from the files is
+    deleted. Files are stored as courses.storage says: a rolled back import leaves none
+    behind, and replaced or deleted ones are removed once the import has committed."""
     existing = {media.path: media for media in MediaFile.objects.filter(course=course)}
     changes = []
     for source in sources:
         media = existing.pop(source.path, None)
         if media is not None and media.content_hash == source.media.hash:
-            continue
-        if media is None:
+            if media_storage.storage().exists(media.file.name):
+                continue
+            changes.append(f"{source.path} restored (its stored file was missing)")
+        elif media is None:
             media = MediaFile(course=course, path=source.path)
             changes.append(f"{source.path} added")
         else:
@@ -420,17 +427,23 @@ def _sync_media(course: Course, sources: list[MediaSource]) -> list[str]:
     return changes
 
 
-def store_media(media: MediaFile, checked: Media) -> None:
-    """Write ``checked`` (from courses.media.check_media) as the file of ``media`` and save it."""
+def store_media(media: MediaFile, checked: Media, staged: Staged | None = None) -> None:
+    """Store ``checked`` (from courses.media.check_media) as the file of ``media`` and
+    save it; ``staged`` is its file if already written (the admin writes it while it
+    validates the upload). Raises StorageFailed (nothing stored, nothing saved)."""
     old_name = media.file.name if media.pk else ""
     media.content_type = checked.content_type
     media.size = len(checked.data)
     media.width, media.height = checked.width, checked.height
     media.content_hash = checked.hash
-    media.file.save(PurePosixPath(media.path).name, ContentFile(checked.data), save=False)
+    if staged is None:
+        staged = media_storage.write(media.path, checked.data)
+    # Named by course and content (courses.models): the same bytes, the same name.
+    name = media.file.field.generate_filename(media, PurePosixPath(media.path).name)
+    media.file.name = media_storage.place(staged, name)
     media.save()
     if old_name and old_name != media.file.name:
-        transaction.on_commit(lambda: delete_unused_file(old_name))
+        transaction.on_commit(lambda: delete_unused_file(old_name), robust=True)
 
 
 def _save(row: Any, item: _Item, fields: dict, placement: dict | None = None) -> bool:

@@ -20,6 +20,14 @@ def fast_password_hashing():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def media_root_of_the_tests(tmp_path_factory):
+    """Files the tests store go to a folder of their own, never the checkout's media/:
+    import_content's cleanup removes stored files no row names, and the test database
+    names none of a developer's."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache (the navigation, rate limits...)."""

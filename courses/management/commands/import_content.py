@@ -4,14 +4,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.content_files import ContentInvalid
+from courses.management.commands.cleanup_media import report_cleanup
 from courses.services import ImportConflict, import_content
+from courses.storage import StorageFailed, cleanup
 
 
 class Command(BaseCommand):
     help = (
         "Import courses from Markdown (default: the content/ folder). Every file is "
         "validated and every course checked first; nothing is written if any file is "
-        "invalid or anything was changed both in the files and in the admin."
+        "invalid or anything was changed both in the files and in the admin, or a "
+        "media file cannot be stored. Then removes stored files no row names "
+        "(cleanup_media)."
     )
 
     def add_arguments(self, parser):
@@ -35,6 +39,11 @@ class Command(BaseCommand):
         root = path or settings.CONTENT_DIR
         try:
             reports = import_content(root, theirs=theirs)
+        except StorageFailed as exc:
+            # What an import that died on another day left behind may be what fills
+            # the disk: cleared before saying so.
+            report_cleanup(self, cleanup(), verbosity)
+            raise CommandError(f"{exc}; nothing was imported.") from None
         except ContentInvalid as exc:
             count = len(exc.errors)
             raise CommandError(
@@ -55,3 +64,5 @@ class Command(BaseCommand):
                 for label in ("created", "updated", "unchanged", "retired"):
                     for slug in getattr(report, label):
                         self.stdout.write(f"  {label}: {slug}")
+        # Files no row names: left by an import or upload killed mid-way (older ones).
+        report_cleanup(self, cleanup(), verbosity)

@@ -71,11 +71,11 @@ serve: $(VENV)/.installed node_modules/.installed | .secret_key
 test: test-sqlite test-postgres
 
 # The whole suite on SQLite, the embedded default.
-test-sqlite: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server lint
+test-sqlite: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed tests/s3/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server lint
 	env -u DATABASE_URL $(VENV)/bin/pytest
 
 # The whole suite again on a real, throwaway PostgreSQL server.
-test-postgres: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server
+test-postgres: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed tests/s3/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server
 	scripts/with-postgres $(VENV)/bin/pytest
 
 # The interface's translations: collect every marked string into
@@ -125,7 +125,7 @@ load: $(VENV)/.installed node_modules/.installed
 cluster: $(VENV)/.installed node_modules/.installed
 	scripts/cluster
 
-setup: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server
+setup: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed tests/s3/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -151,6 +151,12 @@ tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-l
 	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The S3-compatible server the shared-storage tests start (npm s3rver), kept apart in
+# the same way; tests/test_s3_storage.py also runs this `npm ci` when it is missing.
+tests/s3/node_modules/.installed: tests/s3/package.json tests/s3/package-lock.json
+	npm ci --prefix tests/s3 --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 /usr/bin/chromium:
 	$(SUDO) apt-get update -q
@@ -162,4 +168,4 @@ tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-l
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q redis-server
 
 clean:
-	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles
+	rm -rf $(VENV) node_modules tests/oidc/node_modules tests/s3/node_modules staticfiles

@@ -328,6 +328,35 @@ LESSON_IMAGE_HOSTS = env_list("DJANGO_LESSON_IMAGE_HOSTS", "")
 # by courses:media, which checks that the user may see the course. MEDIA_URL is left
 # unset on purpose: no web server may publish MEDIA_ROOT as it is.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# Where media are stored (docs/production.md, "Storage"; courses/storage.py writes them):
+# DJANGO_MEDIA_STORAGE=local (the default) is the folder MEDIA_ROOT, which several app
+# servers must share (one network mount); s3 is an S3-compatible object store
+# (django-storages), named by AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL (empty for
+# Amazon S3 itself), AWS_S3_REGION_NAME, AWS_LOCATION (a prefix in the bucket) and
+# AWS_S3_ADDRESSING_STYLE (path for most servers other than Amazon's). Credentials are
+# never settings: boto3 reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the
+# environment (or an instance role). The bucket stays private: files are served only
+# by courses:media, from the storage, to those who may see the course.
+MEDIA_STORAGE = os.environ.get("DJANGO_MEDIA_STORAGE", "local").strip().lower() or "local"
+if MEDIA_STORAGE == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("DJANGO_MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "location": os.environ.get("AWS_LOCATION", "").strip("/"),
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            # Stored names are derived from the content: the same name is the same
+            # file, written again in place (courses/storage.py).
+            "file_overwrite": True,
+            "default_acl": None,  # the bucket's own: private
+        },
+    }
+elif MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured(f"DJANGO_MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}.")
 # The largest media file accepted (import and admin), before any resizing.
 LESSON_MEDIA_MAX_BYTES = int(os.environ.get("DJANGO_LESSON_MEDIA_MAX_MB", "10")) * 1024 * 1024
 # Wider images are scaled down to this width on import and upload.

@@ -281,6 +281,13 @@ def stored_files(store: Storage | None = None) -> Iterator[str]:
         yield from (posixpath.join(folder, name) for name in files)
 
 
+class CleanupFailed(Exception):
+    """The media storage could not be listed (the object store unreachable...)."""
+
+    def __str__(self) -> str:
+        return f"the media storage could not be listed: {self.args[0]}"
+
+
 @dataclass
 class Cleanup:
     removed: list[str] = field(default_factory=list)  # or that would be, with dry_run
@@ -292,7 +299,10 @@ def cleanup(*, dry_run: bool = False, min_age: timedelta = CLEANUP_AGE) -> Clean
     """Remove the files below PREFIX that no row names (temporary files included) and
     that are older than ``min_age``; with ``dry_run``, only say which."""
     store = storage()
-    listed = sorted(stored_files(store))  # listed before the rows are read: see below
+    try:
+        listed = sorted(stored_files(store))  # listed before the rows are read: see below
+    except STORAGE_ERRORS as exc:
+        raise CleanupFailed(str(exc)) from exc
     # A file placed by a change that commits after this query is younger than min_age,
     # or its row is found by the check just before it is removed.
     named = named_files()

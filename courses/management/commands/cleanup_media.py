@@ -2,7 +2,17 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.storage import CLEANUP_AGE, PREFIX, Cleanup, cleanup
+from courses.storage import CLEANUP_AGE, PREFIX, Cleanup, CleanupFailed, cleanup
+
+
+def cleanup_after_import(command: BaseCommand, verbosity: int) -> None:
+    """import_content's cleanup: a storage that cannot be listed is a warning there."""
+    try:
+        result = cleanup()
+    except CleanupFailed as exc:
+        command.stderr.write(f"cleanup_media: {exc}", command.style.WARNING)
+        return
+    report_cleanup(command, result, verbosity)
 
 
 def report_cleanup(command: BaseCommand, result: Cleanup, verbosity: int, dry_run=False) -> None:
@@ -55,7 +65,10 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run: bool, min_age: int, verbosity: int, **options):
         if min_age < 0:
             raise CommandError("--min-age must be 0 or more minutes.")
-        result = cleanup(dry_run=dry_run, min_age=timedelta(minutes=min_age))
+        try:
+            result = cleanup(dry_run=dry_run, min_age=timedelta(minutes=min_age))
+        except CleanupFailed as exc:
+            raise CommandError(str(exc)) from None
         report_cleanup(self, result, verbosity, dry_run=dry_run)
         if not result.removed and verbosity >= 1:
             if result.kept_recent:

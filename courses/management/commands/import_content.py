@@ -4,9 +4,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.content_files import ContentInvalid
-from courses.management.commands.cleanup_media import report_cleanup
+from courses.management.commands.cleanup_media import cleanup_after_import
 from courses.services import ImportConflict, import_content
-from courses.storage import StorageFailed, cleanup
+from courses.storage import StorageFailed
 
 
 class Command(BaseCommand):
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         except StorageFailed as exc:
             # What an import that died on another day left behind may be what fills
             # the disk: cleared before saying so.
-            report_cleanup(self, cleanup(), verbosity)
+            cleanup_after_import(self, verbosity)
             raise CommandError(f"{exc}; nothing was imported.") from None
         except ContentInvalid as exc:
             count = len(exc.errors)
@@ -65,4 +65,4 @@ class Command(BaseCommand):
                     for slug in getattr(report, label):
                         self.stdout.write(f"  {label}: {slug}")
         # Files no row names: left by an import or upload killed mid-way (older ones).
-        report_cleanup(self, cleanup(), verbosity)
+        cleanup_after_import(self, verbosity)

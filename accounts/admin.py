@@ -1,6 +1,8 @@
 """The Users admin, plus what accounts adds to it: unlocking sign-in after too many
-failed logins, a "locked out" filter, "Import people from CSV" (superusers), and
-each person's teams (a column, read for the whole page in one query, and a filter)."""
+failed logins, a "locked out" filter, the "Sign-in throttles" page (every lock and
+slow-down in force, each with a Lift button), "Import people from CSV"
+(superusers), and each person's teams (a column, read for the whole page in one
+query, and a filter)."""
 
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from django.urls import path
 from accounts.forms import ImportPeopleForm
 from accounts.models import Profile
 from accounts.provisioning import COLUMNS, ProvisioningError, import_people
-from accounts.throttling import locked_out_attempts, unlock
+from accounts.throttling import current_throttles, lift, liftable, locked_out_names, unlock
+from config.middleware import bad_request
 from training.models import Team
 
 User = get_user_model()
@@ -43,7 +46,7 @@ class LockedOutFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() != "locked_out":
             return queryset
-        names = set(locked_out_attempts().values_list("username", flat=True))
+        names = locked_out_names()
         return queryset.alias(login=Lower("username"), address=Lower("email")).filter(
             Q(login__in=names) | Q(address__in=names)
         )
@@ -119,7 +122,44 @@ class PeopleAdmin(UserAdmin):
             superusers_only(self.admin_site.admin_view(self.import_view)),
             name="auth_user_import",
         )
-        return [page, *super().get_urls()]
+        throttles = path(
+            "sign-in/", self.admin_site.admin_view(self.sign_in_view), name="auth_user_sign_in"
+        )
+        return [page, throttles, *super().get_urls()]
+
+    def sign_in_view(self, request: HttpRequest) -> HttpResponse:
+        """Every lock and slow-down of password logins in force now, each with a Lift
+        button (a POST of its rule and key). For staff who may change users, as the
+        Unlock action."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            rule = request.POST.get("rule", "")
+            key = request.POST.get("key", "").strip()
+            address = request.POST.get("address", "").strip()
+            if not liftable(rule, key, address):
+                return bad_request(request, "Choose a lock to lift from the list.")
+            what = {"address": "address", "name": "login name", "pair": "login name"}[rule]
+            label = f"{what} {key}" + (f" from {address}" if rule == "pair" else "")
+            if lift(rule, key, address):
+                self.message_user(request, f"Lifted: {label}.", messages.SUCCESS)
+            else:
+                self.message_user(request, f"Nothing to lift for {label}.", messages.WARNING)
+            return redirect("admin:auth_user_sign_in")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Sign-in throttles",
+            "opts": self.opts,
+            "throttles": current_throttles(),
+            "failure_limit": settings.LOGIN_FAILURE_LIMIT,
+            "minutes": settings.LOGIN_COOLOFF_MINUTES,
+            "address_slow": settings.LOGIN_ADDRESS_SLOW_AFTER,
+            "address_lock": settings.LOGIN_ADDRESS_LOCK_AFTER,
+            "name_slow": settings.LOGIN_NAME_SLOW_AFTER,
+            "name_lock": settings.LOGIN_NAME_LOCK_AFTER,
+            "slow_seconds": settings.LOGIN_SLOW_SECONDS,
+        }
+        return TemplateResponse(request, "accounts/admin/sign_in_throttles.html", context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not (request.user.is_active and request.user.is_superuser):

@@ -17,6 +17,14 @@ class AccountsConfig(AppConfig):
 
         user_logged_in.connect(restore_language, dispatch_uid="accounts.restore_language")
 
+        # Failed logins whose password was checked, for the rules across names and
+        # across addresses (accounts/throttling.py).
+        from django.contrib.auth.signals import user_login_failed
+
+        from accounts.throttling import record_failure
+
+        user_login_failed.connect(record_failure, dispatch_uid="accounts.record_failure")
+
         # Single sign-on: keep the record of teams SSO added across allauth's rewrite of
         # a SocialAccount's extra_data at each sign-in (accounts/sso.py).
         from allauth.socialaccount.models import SocialAccount

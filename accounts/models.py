@@ -41,3 +41,49 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user_id}: {self.language or 'browser language'}"
+
+
+class LoginFailure(models.Model):
+    """One failed password login whose password was checked (accounts/throttling.py):
+    what the rules across names and across addresses count. Attempts refused
+    unchecked (by any throttling rule) are not recorded. Rows older than the window
+    (LOGIN_COOLOFF_MINUTES) are deleted as new ones come."""
+
+    at = models.DateTimeField(db_index=True)
+    # The client's address, or its /64 network for IPv6 ("" when unknown).
+    address = models.CharField(max_length=64, blank=True)
+    # The login name as typed, lowercased (the same as django-axes counts).
+    name = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["address", "at"], name="accounts_failure_address_at"),
+            models.Index(fields=["name", "at"], name="accounts_failure_name_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Failed login as {self.name!r} from {self.address} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class LoginLock(models.Model):
+    """An address or a login name whose password logins are refused until ``until``:
+    it reached its lock limit (accounts/throttling.py). One row per address or name;
+    an expired one is replaced by the next lock."""
+
+    ADDRESS = "address"
+    NAME = "name"
+    RULES = [(ADDRESS, "address"), (NAME, "login name")]
+
+    rule = models.CharField(max_length=10, choices=RULES)
+    key = models.CharField(max_length=255)
+    failures = models.PositiveIntegerField()
+    locked_at = models.DateTimeField()
+    until = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "key"], name="accounts_one_lock_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} {self.key} locked until {self.until:%Y-%m-%d %H:%M}"

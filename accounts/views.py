@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.forms import ProfileForm, ResetPasswordForm
 from accounts.language import SESSION_KEY, choose_language, remember_language_cookie, supported
 from accounts.services import AccountError, update_profile
+from accounts.sso import local_passwords_allowed
 from accounts.throttling import unlock
 from config.middleware import bad_request
 
@@ -100,10 +101,20 @@ class ResetPasswordView(auth_views.PasswordResetView):
 
 class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
     """Django's; choosing a password through the emailed link also clears the
-    person's failed logins, so the lockout page's "reset it by email" really lets
-    them in at once (the link proves they hold the account's mailbox)."""
+    person's failed logins and locks, and signs them in, so the lockout page's
+    "reset it by email" really lets them in at once, even from an address that is
+    locked (the link proves they hold the account's mailbox; no password check, so
+    no throttle, is involved). While single sign-on is on with local passwords off,
+    it sets the password but signs in superusers only: the others sign in through
+    the provider."""
+
+    post_reset_login_backend = "accounts.backends.UsernameOrEmailBackend"
 
     def form_valid(self, form):
+        self.post_reset_login = local_passwords_allowed() or form.user.is_superuser
         response = super().form_valid(form)
         unlock(form.user)
+        if self.post_reset_login:
+            messages.success(self.request, _("Your new password is saved and you are signed in."))
+            return redirect(settings.LOGIN_REDIRECT_URL)
         return response

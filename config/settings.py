@@ -179,6 +179,9 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses every login attempt, right password or not, while its username
     # and IP address are locked out. It logs nobody in itself.
     "axes.backends.AxesStandaloneBackend",
+    # Then the same for an address slowed down or locked across names, or a login
+    # name across addresses (password spraying). It logs nobody in itself either.
+    "accounts.throttling.SprayThrottleBackend",
     # Username (any case) or email; also Django's permissions, as ModelBackend.
     "accounts.backends.UsernameOrEmailBackend",
 ]
@@ -187,6 +190,18 @@ AUTHENTICATION_BACKENDS = [
 # affected (a lockout by username alone would let anyone lock anyone out).
 LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_COOLOFF_MINUTES = int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15"))
+# Across names and across addresses (issue 21; accounts/throttling.py), counted over
+# the last LOGIN_COOLOFF_MINUTES: past "slow after" failures only one attempt per
+# LOGIN_SLOW_SECONDS is let through; at "lock after" password logins are refused for
+# the cool-off. Per address (any name: password spraying) the limits are high, so an
+# office behind one NAT address is not slowed by its typos; per login name (from any
+# address) they are lower (each address adds at most LOGIN_FAILURE_LIMIT, since axes
+# stops it there). 0 turns that step off.
+LOGIN_ADDRESS_SLOW_AFTER = int(os.environ.get("DJANGO_LOGIN_ADDRESS_SLOW_AFTER", "30"))
+LOGIN_ADDRESS_LOCK_AFTER = int(os.environ.get("DJANGO_LOGIN_ADDRESS_LOCK_AFTER", "100"))
+LOGIN_NAME_SLOW_AFTER = int(os.environ.get("DJANGO_LOGIN_NAME_SLOW_AFTER", "10"))
+LOGIN_NAME_LOCK_AFTER = int(os.environ.get("DJANGO_LOGIN_NAME_LOCK_AFTER", "30"))
+LOGIN_SLOW_SECONDS = int(os.environ.get("DJANGO_LOGIN_SLOW_SECONDS", "10"))
 # Proxies in front of the app that append to X-Forwarded-For (nginx, a load
 # balancer): the client's address is the one the outermost of them saw. 0 means
 # none: REMOTE_ADDR, which a client cannot forge.
@@ -197,6 +212,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "accounts.throttling.login_identifier"
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+# Attempts SprayThrottleBackend refused before checking the password are not
+# failures for axes either (the only thing this "whitelist" answers yes to).
+AXES_WHITELIST_CALLABLE = "accounts.throttling.not_counted_by_axes"
 # A successful login clears that username and address's failures.
 AXES_RESET_ON_SUCCESS = True
 # Counters in the database for now (a shared cache may replace it later); failed

@@ -118,9 +118,12 @@ def test_password_reset_end_to_end(client, learner, mailoutbox, settings):
     form_url = client.get(path)["Location"]
     assert "Choose a new password" in page_text(client.get(form_url))
     response = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    assert response["Location"] == reverse("password_reset_complete")
+    # Signed in at once (issue 21: the link gets a locked-out person in), and home.
+    assert response["Location"] == reverse("courses:home")
+    assert signed_in_as(client) == "alice"
     learner.refresh_from_db()
     assert learner.check_password(NEW_PASSWORD)
+    client.logout()
     assert log_in(client, "alice", NEW_PASSWORD).status_code == 302
     client.logout()
     assert "This link no longer works" in page_text(client.get(path, follow=True))

@@ -10,6 +10,7 @@ set from the environment:
     GUNICORN_TIMEOUT           seconds a request may run before its worker is replaced (30)
     GUNICORN_GRACEFUL_TIMEOUT  seconds to finish the requests in hand on a stop or reload (30)
     GUNICORN_MAX_REQUESTS      requests a worker serves before it is replaced (1000; 0: never)
+    GUNICORN_KEEPALIVE         seconds an idle connection is kept for a next request (0: none)
 
 Access log: one JSON line per request on stdout (the app's own request log, also JSON,
 joins it by ``request_id``); errors on stderr.
@@ -41,14 +42,24 @@ bind = [f"{os.environ.get('HOST') or '127.0.0.1'}:{_int('PORT', 8000)}"]
 # since each worker holds a database connection per thread and its own memory.
 MAX_WORKERS = 12
 workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, MAX_WORKERS))
-# More than one thread makes gunicorn use its gthread worker: a slow request (a PDF, a
-# big CSV) does not hold a whole process.
+# Threads: a slow request (a PDF, a big CSV) does not hold a whole process. gunicorn's
+# threaded worker (gthread), changed to answer every connection it accepted before it
+# exits (a replacement below, a stop or a reload): gunicorn's own resets them, and nginx
+# answers a 502 for a POST it cannot retry (config/gunicorn_worker.py).
 threads = _int("GUNICORN_THREADS", 2)
+worker_class = "config.gunicorn_worker.DrainingThreadWorker"
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-# Behind a proxy that keeps connections open to us.
-keepalive = 5
-# Replace workers now and then (at different times), so a slow leak cannot grow forever.
+# One request per connection (every response says "Connection: close"). A server that
+# closes an idle connection races the client that sends its next request on it at that
+# moment: the request is reset unread, a 502 behind nginx, a dropped request for a
+# client without a proxy. nginx as shipped (deploy/nginx/course-player.conf) opens a
+# connection per request anyway. Keep-alive only pays for a proxy that holds idle
+# connections to us (nginx's upstream `keepalive`): then set this above the proxy's
+# idle timeout (nginx's keepalive_timeout, 60 s by default), so the proxy closes first.
+keepalive = _int("GUNICORN_KEEPALIVE", 0)
+# Replace workers now and then (at different times), so a slow leak cannot grow forever;
+# the worker above answers what it holds first.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = max_requests // 10
 

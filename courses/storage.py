@@ -11,10 +11,10 @@ to Django's default storage (``STORAGES["default"]``): the local folder
    ("media/big.png: could not be stored: No space left on device"), with nothing left
    behind.
 2. ``place``: the file is moved to its own name as its row is saved, in the same
-   transaction. Stored names are derived from the content (``course-media/<course>/
-   <sha-256>-<name>``, courses.models), so placing a file never changes what a
-   committed row points to, and storing the same content again lands on the same name
-   (overwritten, never a copy with a random suffix).
+   transaction. Stored names are derived from the content (``course-media/<course id>/
+   <16 hex digits of its SHA-256>-<name>``, courses.models), so placing a file never
+   changes what a committed row points to, and storing the same content again lands
+   on the same name (overwritten, never a copy with a random suffix).
 
 ``atomic()`` is ``transaction.atomic()`` for code that stores files: if its
 transaction rolls back, the files it wrote go too (temporary files, and files it
@@ -47,7 +47,8 @@ from pathlib import PurePosixPath
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
-from django.db import DatabaseError, models, transaction
+from django.db import Error as DatabaseFailure
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -141,7 +142,7 @@ def place(staged: Staged, name: str) -> str:
         if is_local(store):
             target = store.path(name)
             staged.created = not os.path.lexists(target)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
+            _make_folder(store, os.path.dirname(target))
             os.replace(store.path(staged.temp), target)
         else:
             staged.created = not store.exists(name)
@@ -152,6 +153,19 @@ def place(staged: Staged, name: str) -> str:
         raise StorageFailed(staged.label, exc) from exc
     staged.name, staged.placed = name, True
     return name
+
+
+def _make_folder(store: Storage, folder: str) -> None:
+    """Create ``folder`` as FileSystemStorage does (its directory_permissions_mode)."""
+    mode = getattr(store, "directory_permissions_mode", None)
+    if mode is None:
+        os.makedirs(folder, exist_ok=True)
+        return
+    old_umask = os.umask(0o777 & ~mode)
+    try:
+        os.makedirs(folder, mode=mode, exist_ok=True)
+    finally:
+        os.umask(old_umask)
 
 
 def store_file(label: str, name: str, data: bytes) -> str:
@@ -208,7 +222,7 @@ def _discard(written: list[Staged]) -> None:
             try:
                 if is_named(staged.name):
                     continue
-            except DatabaseError:  # the connection is gone: cleanup will decide
+            except DatabaseFailure:  # the connection is gone: cleanup will decide
                 continue
             _remove(staged.name)
 

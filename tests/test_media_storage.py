@@ -9,6 +9,7 @@ ENOSPC, as a full disk does, stands in for it."""
 import errno
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -102,6 +103,14 @@ class FullDiskStorage(FileSystemStorage):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
+class ReadOnlyStorage(FileSystemStorage):
+    """A media folder the site may not write to (root ignores chmod, so the tests
+    cannot make a real one)."""
+
+    def _save(self, name, content):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+
 @pytest.fixture
 def full_disk(settings):
     """The default storage on a disk of 1 MiB (FullDiskStorage)."""
@@ -133,6 +142,17 @@ def test_a_full_disk_leaves_no_file_behind(db, tmp_path, full_disk):
     with pytest.raises(CommandError):
         call_command("import_content", three_sheets(tmp_path), stdout=StringIO())
     assert stored_files() == set()
+
+
+def test_a_folder_the_site_may_not_write_to_is_an_error_naming_the_file(db, tmp_path, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "tests.test_media_storage.ReadOnlyStorage"},
+    }
+    with pytest.raises(CommandError) as caught:
+        call_command("import_content", three_sheets(tmp_path), stdout=StringIO())
+    assert str(caught.value).startswith("media/a.pdf: could not be stored: Permission denied")
+    assert not Course.objects.exists()
 
 
 def test_reimporting_after_freeing_space_stores_each_file_once(db, tmp_path, full_disk):
@@ -243,7 +263,7 @@ def manage(*args: str, media_root: Path, **popen) -> subprocess.Popen:
 @pytest.fixture
 def small_disk(tmp_path):
     """A real 1 MiB disk (tmpfs) for the media folder: needs root to mount."""
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 or not shutil.which("mount"):
         pytest.skip("mounting a tmpfs needs root; the ENOSPC storage tests run anyway")
     disk = tmp_path / "disk"
     disk.mkdir()

@@ -279,6 +279,15 @@ def test_with_local_passwords_off_the_link_sets_the_password_but_does_not_sign_i
     assert signed_in_as(client) is None
 
 
+def test_with_single_sign_on_on_the_page_points_to_it(client, clock, learner, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = oidc_providers(
+        "http://127.0.0.1:9", "course-player", "secret", "Acme ID", ["openid", "email"]
+    )
+    lock_alice(clock, settings)
+    text = page_text(log_in(client, "alice", address="203.0.113.77"))
+    assert "Signing in with Acme ID works as usual: this pause is for passwords only." in text
+
+
 def test_a_locked_name_still_signs_in_by_single_sign_on(clock, learner, settings, rf):
     settings.SOCIALACCOUNT_PROVIDERS = oidc_providers(
         "http://127.0.0.1:9", "course-player", "secret", "Acme ID", ["openid", "email"]

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext_lazy
 
 from accounts.forms import ImportPeopleForm
 from accounts.models import Profile
@@ -138,7 +139,7 @@ class PeopleAdmin(UserAdmin):
             key = request.POST.get("key", "").strip()
             address = request.POST.get("address", "").strip()
             if not liftable(rule, key, address):
-                return bad_request(request, "Choose a lock to lift from the list.")
+                return bad_request(request, gettext_lazy("Choose a lock to lift from the list."))
             what = {"address": "address", "name": "login name", "pair": "login name"}[rule]
             label = f"{what} {key}" + (f" from {address}" if rule == "pair" else "")
             if lift(rule, key, address):

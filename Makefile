@@ -70,13 +70,18 @@ serve: $(VENV)/.installed node_modules/.installed | .secret_key
 
 test: test-sqlite test-postgres
 
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in this
+# process (for pdb). A file's tests stay in one process, so module fixtures start once.
+TEST_WORKERS ?= auto
+PYTEST = $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
+
 # The whole suite on SQLite, the embedded default.
 test-sqlite: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed tests/s3/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server lint
-	env -u DATABASE_URL $(VENV)/bin/pytest
+	env -u DATABASE_URL $(PYTEST)
 
 # The whole suite again on a real, throwaway PostgreSQL server.
 test-postgres: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed tests/s3/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server
-	scripts/with-postgres $(VENV)/bin/pytest
+	scripts/with-postgres $(PYTEST)
 
 # The interface's translations: collect every marked string into
 # locale/<lang>/LC_MESSAGES/django.po (translate the new entries there), then compile

@@ -7,7 +7,7 @@ Reads the events bench/locustfile.py wrote and nginx's access log, then asks the
 database whether every completion and quiz attempt the load test saw succeed is
 recorded. Times are Unix seconds; the failover window runs from the moment one
 app server was stopped (--stopped) to the moment it answered again (--back).
-Exits 1 when anything seen is missing from the database.
+Exits 1 when any request failed or anything seen is missing from the database.
 """
 
 import argparse
@@ -148,7 +148,8 @@ def main() -> int:
     )
     for user, item in sorted(lost_completions | lost_attempts)[:10]:
         print(f"  missing: {user} {item}")
-    return 1 if lost_completions or lost_attempts else 0
+    print(f"Failed requests: {len(errors)} of {len(requests)}")
+    return 1 if errors or lost_completions or lost_attempts else 0
 
 
 if __name__ == "__main__":

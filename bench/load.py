@@ -12,7 +12,12 @@ Environment (defaults): LOAD_USERS=1000 (several: "1000 10000"), LOAD_SECONDS=18
 LOAD_DB=sqlite (postgres, both), LOAD_TRAINERS=max(1, users/500), LOAD_SPAWN_RATE
 (people started per second; default: all started by half-time), LOAD_THINK_MIN=30,
 LOAD_THINK_MAX=90, WEB_CONCURRENCY (gunicorn workers; default gunicorn.conf.py's,
-2 x cores + 1), LOAD_REAL_HASHER=0.
+2 x cores + 1), LOAD_REAL_HASHER=0, LOAD_LOGS (a folder to keep gunicorn's and Locust's
+logs in), GUNICORN_CMD_ARGS (gunicorn's own: options over gunicorn.conf.py's, to try one
+setting, e.g. "--keep-alive 5").
+
+Exits 1 when any request failed (Locust's count: errors, resets, and pages that did
+not do what was asked), so a script or CI can rely on the status.
 
 Logins: the seeded accounts' passwords use Django's MD5 hasher unless
 LOAD_REAL_HASHER=1: one PBKDF2 check (1,000,000 iterations) costs about 0.2 s of
@@ -104,8 +109,7 @@ def run_one(db: str, users: int, seconds: int) -> dict:
                 str(users),
                 "--trainers",
                 str(trainers),
-                "--password",
-                password,
+                f"--password={password}",  # one starting with '-' is no option
                 "--content",
                 str(folder / "c"),
             ],
@@ -168,6 +172,16 @@ def run_one(db: str, users: int, seconds: int) -> dict:
         stats = aggregated(folder / "locust_stats.csv")
         row = stats["Aggregated"]
         log_text = (folder / "locust.log").read_text(errors="replace")
+        pid = app.process.pid
+        workers = len(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+        app.stop()
+        app_log = app.log.read_text(errors="replace")
+        if os.environ.get("LOAD_LOGS"):
+            logs = Path(os.environ["LOAD_LOGS"]) / f"{db}-{users}"
+            logs.mkdir(parents=True, exist_ok=True)
+            for name in ("app.log", "locust.log", "locust_failures.csv", "events.csv"):
+                if (folder / name).exists():
+                    shutil.copy(folder / name, logs / name)
         relogins = sum(1 for r in csv.reader(events.open()) if r[1] == "login" and r[6] == "again")
         return {
             "db": db,
@@ -176,9 +190,7 @@ def run_one(db: str, users: int, seconds: int) -> dict:
             "seconds": seconds,
             "spawn_rate": rate,
             "ramp_seconds": round((users + trainers) / rate),
-            "workers": len(
-                Path(f"/proc/{app.process.pid}/task/{app.process.pid}/children").read_text().split()
-            ),
+            "workers": workers,
             "requests": int(row["Request Count"]),
             "failures": int(row["Failure Count"]),
             "rate_all": round(float(row["Requests/s"]), 1),
@@ -204,6 +216,9 @@ def run_one(db: str, users: int, seconds: int) -> dict:
                 if name != "Aggregated" and r["Request Count"] != "0"
             },
             "errors": (folder / "locust_failures.csv").read_text()[:2000],
+            # Where a dropped request would come from, in gunicorn's log.
+            "worker_replaced": app_log.count("Autorestarting worker"),
+            "worker_timeouts": app_log.count("WORKER TIMEOUT"),
         }
     finally:
         if app is not None:
@@ -227,9 +242,21 @@ def report(r: dict) -> str:
             f"    {name:<24} {p['n']:>7} fail {p['fail']:>5}  p50 {p['p50']:>6g} "
             f"p95 {p['p95']:>6g} p99 {p['p99']:>6g}"
         )
+    lines.append(
+        f"  gunicorn: {r['worker_replaced']} workers replaced (max_requests), "
+        f"{r['worker_timeouts']} worker timeouts"
+    )
     if r["failures"]:
         lines.append("  failures (Locust):\n" + r["errors"])
     return "\n".join(lines)
+
+
+def verdict(results: list[dict]) -> tuple[str, int]:
+    """The last line of the report and the exit status: 1 when any request failed."""
+    requests = sum(r["requests"] for r in results)
+    failed = sum(r["failures"] for r in results)
+    runs = f"{len(results)} run{'s' if len(results) != 1 else ''}"
+    return f"Failed requests: {failed} of {requests} ({runs})", 1 if failed else 0
 
 
 def main() -> None:
@@ -272,6 +299,9 @@ def main() -> None:
             print(report(results[-1]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
+    line, status = verdict(results)
+    print(line, flush=True)
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -120,13 +120,15 @@ bench-http: $(VENV)/.installed node_modules/.installed
 
 # Simulated learners (bench/load.py, Locust from the `load` extra), bounded in time:
 # LOAD_USERS (1000; several: "1000 10000"), LOAD_SECONDS (180), LOAD_DB (sqlite, postgres, both).
+# Ends with "Failed requests: N of M" and fails (exit status 1) when N is not 0.
 load: $(VENV)/.installed node_modules/.installed
 	@[ -x $(VENV)/bin/locust ] || $(PY) -m pip install --quiet --disable-pip-version-check -e '.[load]'
 	$(PY) bench/load.py
 
 # nginx -> two gunicorn app servers -> PostgreSQL + Redis on loopback, a bounded Locust
-# load test with one app server stopped and restarted, and its figures (README "Scale-out").
-# The script installs nginx, redis-server and the `load` extra when missing.
+# load test with one app server stopped and restarted, and its figures (docs/production.md,
+# "Scale-out"); fails when any request failed or anything seen is missing from the
+# database. The script installs nginx, redis-server and the `load` extra when missing.
 cluster: $(VENV)/.installed node_modules/.installed
 	scripts/cluster
 

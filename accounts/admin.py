@@ -26,7 +26,7 @@ from accounts.forms import ImportPeopleForm
 from accounts.models import Profile
 from accounts.provisioning import COLUMNS, ProvisioningError, import_people
 from accounts.throttling import current_throttles, lift, liftable, locked_out_names, unlock
-from config.middleware import bad_request
+from common.http import bad_request
 from training.models import Team
 
 User = get_user_model()

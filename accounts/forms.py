@@ -11,8 +11,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
-from accounts.language import language_for_user
 from accounts.models import Invitation
+from common.language import language_for_user
 
 User = get_user_model()
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length

@@ -14,26 +14,15 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
+from common.language import supported
+
 SESSION_KEY = "language"
-
-
-def supported(code: str | None) -> str | None:
-    """The code as one of settings.LANGUAGES, or None."""
-    if not code:
-        return None
-    return code if code in dict(settings.LANGUAGES) else None
 
 
 def language_for_request(request: HttpRequest) -> str:
     session = getattr(request, "session", None)
     chosen = supported(session.get(SESSION_KEY)) if session is not None else None
     return chosen or translation.get_language_from_request(request)
-
-
-def language_for_user(user) -> str:
-    """The language to write to this person in (emails): their choice, else the site's."""
-    profile = getattr(user, "profile", None) if user is not None else None
-    return supported(getattr(profile, "language", None)) or settings.LANGUAGE_CODE
 
 
 def choose_language(request: HttpRequest, code: str) -> str:

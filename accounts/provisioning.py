@@ -55,8 +55,8 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.language import language_for_user
 from accounts.models import Invitation
+from common.language import language_for_user
 from training.models import Team
 from training.roles import TRAINERS, ensure_trainers_group
 

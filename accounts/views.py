@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ProfileForm, ResetPasswordForm
-from accounts.language import SESSION_KEY, choose_language, remember_language_cookie, supported
+from accounts.language import SESSION_KEY, choose_language, remember_language_cookie
 from accounts.services import AccountError, update_profile
 from accounts.sso import local_passwords_allowed
 from accounts.throttling import unlock
-from config.middleware import bad_request
+from common.http import bad_request
+from common.language import supported
 
 
 @require_http_methods(["GET", "POST"])

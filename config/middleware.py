@@ -3,7 +3,7 @@
 Runs on every request, early (before sessions: a malformed request never
 touches the database), so it is kept cheap: one regular-expression scan of the
 path, the query string's keys and values, the form's (urlencoded or multipart)
-and the cookies. It also gives the 400 of ``lessons.http.MalformedInput``,
+and the cookies. It also gives the 400 of ``common.http.MalformedInput``,
 raised by views, its message.
 
 It is also the first to read a POST's form, and refuses one it cannot read (a
@@ -28,18 +28,15 @@ from django.core.exceptions import (
 from django.http import (
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
     QueryDict,
     UnreadablePostError,
 )
 from django.http.multipartparser import MultiPartParserError
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.log import log_response
 from django.utils.translation import gettext_lazy
 
-from lessons.http import CONTROL_CHARACTERS, MalformedInput, parse_id
+from common.http import CONTROL_CHARACTERS, MalformedInput, bad_request, parse_id
 
 # The admin's changelist posts the ticked rows as ``_selected_action`` ids and runs
 # ``pk__in`` on them: "²" or "1.5" raise ValueError, and a 20-digit id OverflowError
@@ -75,7 +72,7 @@ class RefuseMalformedInput:
         # Django 5.2 range-checks integers for exact/gt/lt lookups but not for ``__in``:
         # on SQLite an out-of-range id in a form of the admin (a many-to-many field,
         # ``?id__in=``) reaches the driver. Our own forms and views parse ids first
-        # (lessons.http.parse_id); this covers the code we do not own.
+        # (common.http.parse_id); this covers the code we do not own.
         if isinstance(exception, OverflowError) and "SQLite INTEGER" in str(exception):
             return bad_request(request, gettext_lazy("A number is too large."))
         return None
@@ -194,13 +191,3 @@ def _has_control_characters(data: QueryDict) -> bool:
 def _has_control_characters_in(texts: Iterable[str]) -> bool:
     # One scan over everything joined by LF (itself allowed) instead of one per value.
     return CONTROL_CHARACTERS.search("\n".join(texts)) is not None
-
-
-def bad_request(request: HttpRequest, reason: str | Promise) -> HttpResponse:
-    """The site's 400 page with ``reason``, rendered without the request: no session,
-    no user, no database. A lazy ``reason`` is shown translated and logged in English."""
-    response = HttpResponseBadRequest(render_to_string("400.html", {"reason": reason}))
-    with translation.override(None):
-        logged = str(reason)
-    log_response(f"Bad request: {logged}", request=request, response=response)
-    return response

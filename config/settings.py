@@ -64,9 +64,13 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "accounts",
+    # The apps' layers, lowest first, are in docs/architecture.md.
+    "common",
     "courses",
     "lessons",
     "quizzes",
+    # The content format: import_content / export_content (issue 22).
+    "authoring",
     # Trainers (issue 11): teams, assignments, dashboard, reminders, analytics.
     "training",
 ]

@@ -5,6 +5,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from common.queries import SubqueryCount
 from courses import storage as media_storage
 from courses.admin_tools import (
     KeepsLearnerRecords,
@@ -15,10 +16,9 @@ from courses.admin_tools import (
 )
 from courses.media import MediaProblem, check_media, check_size, path_problem
 from courses.models import Course, CourseTranslation, MediaFile, relink_media
-from courses.services import store_media
+from courses.storage import store_media
 from courses.translations import translation_languages
 from lessons.models import Lesson, LessonProgress, ProgressState
-from lessons.services import SubqueryCount
 
 
 class LessonInline(admin.TabularInline):

@@ -6,9 +6,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
+from common.http import post_only
 from courses.models import Course, MediaFile, Visibility
 from courses.roles import may_preview_content
-from lessons.http import post_only
 from lessons.models import Lesson, ProgressState
 from lessons.services import (
     as_new_learner,

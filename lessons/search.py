@@ -36,9 +36,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from common.http import CONTROL_CHARACTERS
 from courses.models import Course
 from courses.translations import content_language, shown
-from lessons.http import CONTROL_CHARACTERS
 from lessons.models import Lesson, LessonTranslation
 
 SQLITE_TABLE = "lessons_lesson_fts"

@@ -24,7 +24,6 @@ from django.db import models, transaction
 from django.db.models import (
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Subquery,
 )
@@ -492,13 +491,6 @@ def minutes_left(lessons: Sequence[Lesson]) -> int:
     """Time left in a course: the minutes of the lessons not completed yet (a
     lesson without a duration counts as none)."""
     return sum(lesson.minutes or 0 for lesson in lessons if lesson.state != ProgressState.COMPLETED)
-
-
-class SubqueryCount(Subquery):
-    """COUNT(*) of a subquery's rows, for annotations (the admin's lesson counts)."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
-    output_field = IntegerField()
 
 
 def courses_with_progress(learner, courses=None) -> list[tuple[Course, CourseProgress]]:

@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy, ngettext
 
+from common.http import parse_text, post_only
 from courses.roles import may_preview_content
 from lessons.certificates import (
     certificate_for,
@@ -14,7 +15,6 @@ from lessons.certificates import (
     normalise_code,
     verification_url,
 )
-from lessons.http import parse_text, post_only
 from lessons.models import Lesson, ProgressState
 from lessons.search import MAX_QUERY_LENGTH, search_lessons
 from lessons.services import (

@@ -31,8 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common.http import CONTROL_CHARACTERS, MalformedInput, parse_id
 from courses.translations import content_language
-from lessons.http import CONTROL_CHARACTERS, MalformedInput, parse_id
 from lessons.models import ProgressState
 from lessons.services import (
     lessons_with_state,

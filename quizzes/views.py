@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.http import parse_id, post_only
 from courses.models import Course
 from lessons.certificates import certificates_of
-from lessons.http import parse_id, post_only
 from lessons.services import learner_course
 from lessons.translations import show_in_language
 from quizzes import drafts

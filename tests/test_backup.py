@@ -1,4 +1,4 @@
-"""backup_db and restore_db (config/backup.py): a backup taken, the database wiped,
+"""backup_db and restore_db (common/backup.py): a backup taken, the database wiped,
 the backup restored, and every row of every table is back, on SQLite (the online
 backup API) and on PostgreSQL (pg_dump / pg_restore)."""
 

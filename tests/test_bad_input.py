@@ -17,8 +17,8 @@ from django.test import Client
 from django.urls import get_resolver, include, path, reverse
 from django.utils import timezone
 
+from common.http import MAX_ID, MalformedInput, parse_id, parse_page
 from courses.models import Course
-from lessons.http import MAX_ID, MalformedInput, parse_id, parse_page
 from quizzes.models import Answer, Attempt, Quiz
 from quizzes.services import TamperedAnswers, open_attempt, questions_for, read_answer_sheet
 from tests.factories import answer_sheet, as_post, make_quiz, make_user

@@ -33,7 +33,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.language import language_for_user
+from common.language import language_for_user
 from training.assignments import coverage, through_label
 from training.emails import absolute_url, recipients
 from training.models import (

@@ -38,9 +38,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.queries import SubqueryCount
 from courses.models import Course
 from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressState
-from lessons.services import CourseProgress, CourseState, SubqueryCount, percent_complete
+from lessons.services import CourseProgress, CourseState, percent_complete
 from quizzes.models import Attempt, Quiz
 from training.assignments import CourseRecord, DueState, coverage, covered_by, due_state
 from training.models import Assignment, Team

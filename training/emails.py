@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.language import language_for_user
+from common.language import language_for_user
 from training.models import Assignment, AssignmentEmail
 from training.services import describe_due, person_name
 

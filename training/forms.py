@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lessons.http import MalformedInput, parse_id
+from common.http import MalformedInput, parse_id
 from lessons.models import Lesson
 from training.assignments import show_date
 from training.fields import SiteDateField

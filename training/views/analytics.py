@@ -3,7 +3,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from lessons.http import parse_choice, parse_id
+from common.http import parse_choice, parse_id
 from training.analytics import (
     ATTEMPT_SCOPES,
     DEFAULT_SCOPE,
@@ -19,7 +19,7 @@ def _choice(request: HttpRequest):
     """The team (None: everyone the user follows; "individual": as on the
     dashboard, those assigned individually outside the user's teams), course,
     scope and quiz from ?team=&course=&attempts=&quiz=. A malformed value is a
-    400 (lessons.http); a team, course or quiz that is not theirs is a 404."""
+    400 (common.http); a team, course or quiz that is not theirs is a 404."""
     require_trainer(request)
     teams = list(teams_managed_by(request.user))
     team = None

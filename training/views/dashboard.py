@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
+from common.http import parse_choice, parse_page, parse_text
 from courses.models import Course
-from lessons.http import parse_choice, parse_page, parse_text
 from lessons.models import CourseCompletion, Lesson
 from quizzes.models import Attempt
 from training.assignments import assigned_courses
@@ -84,7 +84,7 @@ def _dashboard_choice(request: HttpRequest):
 
 def _dashboard_filters(request: HttpRequest) -> dict[str, str]:
     """The dashboard's filters from the query string; the export uses the same.
-    A state or sort our form does not offer is a 400 (lessons.http), like any
+    A state or sort our form does not offer is a 400 (common.http), like any
     malformed parameter; an empty one is the default."""
     return {
         "state": parse_choice(request.GET.get("state", ""), STATE_FILTERS, name="state"),

@@ -28,7 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.language import language_for_user
+from common.language import language_for_user
 from lessons.services import CourseState
 from training.assignments import AssignedCourse, DueState, assigned_courses
 from training.models import Assignment, ReminderSent

@@ -3,7 +3,7 @@
 Parsing at the edge: a number or a choice from a query string, a form or a URL is
 read by one helper each, before it reaches the ORM. Anything our pages could not
 have sent raises ``MalformedInput``, a ``BadRequest``: the request gets a 400 with
-the helper's message (``config.middleware`` shows it), never a 500 from deep in
+the helper's message (``config.middleware`` shows it with ``bad_request``), never a 500 from deep in
 the database driver.
 """
 
@@ -13,8 +13,12 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.log import log_response
 
 View = Callable[..., HttpResponse]
 
@@ -103,3 +107,13 @@ def post_only(page: Callable[..., object], message: str = "") -> Callable[[View]
         return wrapper
 
     return decorator
+
+
+def bad_request(request: HttpRequest, reason: str | Promise) -> HttpResponse:
+    """The site's 400 page with ``reason``, rendered without the request: no session,
+    no user, no database. A lazy ``reason`` is shown translated and logged in English."""
+    response = HttpResponseBadRequest(render_to_string("400.html", {"reason": reason}))
+    with translation.override(None):
+        logged = str(reason)
+    log_response(f"Bad request: {logged}", request=request, response=response)
+    return response

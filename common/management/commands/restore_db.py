@@ -1,12 +1,12 @@
 """``manage.py restore_db PATH``: replace the database's contents by a backup_db backup
-(config/backup.py; why this command is in courses: see backup_db)."""
+(common/backup.py)."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from config.backup import BackupError, restore
+from common.backup import BackupError, restore
 
 
 class Command(BaseCommand):

@@ -1,8 +1,6 @@
-"""``manage.py backup_db PATH``: a backup of the whole database (config/backup.py).
+"""``manage.py backup_db PATH``: a backup of the whole database (common/backup.py).
 
-The backup commands live here with the site's other operational commands
-(import_content, export_content, send_reminders, seed_demo): backing up is no app's
-idea, and the project has no operations app; the work itself is in config/backup.py.
+Backing up is no app's idea: the command lives in the lowest layer, beside the work.
 """
 
 import time
@@ -11,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from config.backup import BackupError, backup
+from common.backup import BackupError, backup
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import sso, views
 from accounts.forms import LoginForm
 
 # Not namespaced: Django's views and templates reverse these names as they are.
@@ -44,4 +44,10 @@ auth_patterns = [
 profile_patterns = [
     path("profile/", views.profile, name="profile"),
     path("language/", views.set_language, name="language"),
+]
+
+# Single sign-on, under allauth's names (mounted at accounts/oidc/).
+sso_patterns = [
+    path("<str:provider_id>/login/", sso.start_sign_in, name="openid_connect_login"),
+    path("<str:provider_id>/login/callback/", sso.callback, name="openid_connect_callback"),
 ]

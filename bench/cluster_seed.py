@@ -27,8 +27,8 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import transaction  # noqa: E402
 
+from authoring.importing import import_content  # noqa: E402
 from courses.models import Course  # noqa: E402
-from courses.services import import_content  # noqa: E402
 from training.models import Team  # noqa: E402
 from training.roles import ensure_trainers_group  # noqa: E402
 from training.services import assign_course  # noqa: E402

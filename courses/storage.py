@@ -43,6 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.core.files.base import ContentFile
@@ -51,6 +52,10 @@ from django.db import Error as DatabaseFailure
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+
+if TYPE_CHECKING:  # courses.models imports this module
+    from courses.media import Media
+    from courses.models import MediaFile
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +176,26 @@ def _make_folder(store: Storage, folder: str) -> None:
 def store_file(label: str, name: str, data: bytes) -> str:
     """``write``, then ``place``: the stored name."""
     return place(write(label, data), name)
+
+
+def store_media(media: MediaFile, checked: Media, staged: Staged | None = None) -> None:
+    """Store ``checked`` (from courses.media.check_media) as the file of ``media`` and
+    save it; ``staged`` is its file if already written (the admin writes it while it
+    validates the upload). Raises StorageFailed (nothing stored, nothing saved). The
+    file it replaces is removed once the change has committed, if no row names it."""
+    old_name = media.file.name if media.pk else ""
+    media.content_type = checked.content_type
+    media.size = len(checked.data)
+    media.width, media.height = checked.width, checked.height
+    media.content_hash = checked.hash
+    if staged is None:
+        staged = write(media.path, checked.data)
+    # Named by course and content (courses.models): the same bytes, the same name.
+    name = media.file.field.generate_filename(media, PurePosixPath(media.path).name)
+    media.file.name = place(staged, name)
+    media.save()
+    if old_name and old_name != media.file.name:
+        transaction.on_commit(lambda: remove_if_unnamed(old_name), robust=True)
 
 
 # --- Following the transaction ---------------------------------------------------------

@@ -2,7 +2,7 @@
 
 A course and its lessons are written in the site's default language
 (``settings.LANGUAGE_CODE``); ``course.<lang>.md`` and ``NN-slug.<lang>.md`` carry
-their texts in another of ``settings.LANGUAGES`` (see courses/content_files.py),
+their texts in another of ``settings.LANGUAGES`` (see authoring/content_files.py),
 stored as ``CourseTranslation`` and ``lessons.LessonTranslation``. Settings,
 progress, attempts and scores belong to the course, lesson and question, whatever
 the language.

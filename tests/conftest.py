@@ -118,8 +118,8 @@ def course(db):
 @pytest.fixture
 def sample_course(db):
     """The real sample course, imported from content/ as `make run` does."""
+    from authoring.importing import import_content
     from courses.models import Course
-    from courses.services import import_content
 
     import_content(settings.CONTENT_DIR)
     return Course.objects.get(slug="who-is-your-customer")

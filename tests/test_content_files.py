@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from courses.content_files import ContentInvalid, read_content
+from authoring.content_files import ContentInvalid, read_content
 
 COURSE_MD = "---\ntitle: Demo course\ndescription: Short.\n---\nWelcome.\n"
 

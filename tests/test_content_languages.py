@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from courses.content_files import ContentInvalid, read_content
-from courses.export import export_course
+from authoring.content_files import ContentInvalid, read_content
+from authoring.export import export_course
+from authoring.importing import ImportConflict, import_content
 from courses.models import Course, CourseTranslation
-from courses.services import ImportConflict, import_content
 from courses.translations import LocalisedSave, localise
 from lessons.models import Lesson, LessonTranslation
 

@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.db.models import Q
 
-from courses.content_files import read_content
+from authoring.content_files import read_content
 from quizzes.models import Question
 from quizzes.services import GivenAnswer, is_correct
 

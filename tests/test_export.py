@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.content_files import read_content
+from authoring.content_files import read_content
+from authoring.importing import import_content
 from courses.models import Course
-from courses.services import import_content
 from lessons.models import Lesson
 from quizzes.models import Choice, Question, Quiz
 from tests.factories import make_quiz

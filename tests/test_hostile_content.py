@@ -21,10 +21,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError
 
-from courses import content_files
-from courses.content_files import ContentInvalid, read_content
+from authoring import content_files
+from authoring.content_files import ContentInvalid, read_content
+from authoring.importing import import_content
 from courses.models import Course
-from courses.services import import_content
 from lessons.models import Lesson
 from quizzes.models import Choice, Question, Quiz
 
@@ -548,7 +548,7 @@ def test_a_database_error_mid_pack_rolls_the_whole_pack_back(tmp_path, monkeypat
     first, second = read_content(root)[:2]
     lesson = dataclasses.replace(second.lessons[0], minutes=10**20)  # fits no integer column
     tampered = [first, dataclasses.replace(second, lessons=[lesson])]
-    monkeypatch.setattr("courses.services.read_content", lambda root: tampered)
+    monkeypatch.setattr("authoring.importing.read_content", lambda root: tampered)
     with pytest.raises((DatabaseError, OverflowError)):
         import_content(root)
     assert snapshot() == before  # a-first was written, then rolled back with b-second

@@ -16,11 +16,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image, ImageCms, ImageOps
 from PIL.PngImagePlugin import PngInfo
 
+from authoring.export import export_course
+from authoring.importing import import_content
 from courses.admin import MediaFileForm
-from courses.export import export_course
 from courses.media import check_media
 from courses.models import Course, MediaFile
-from courses.services import import_content
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from courses.content_files import read_content
+from authoring.content_files import read_content
+from authoring.importing import import_content
 from courses.models import Course
-from courses.services import import_content
 from lessons.models import Lesson, LessonProgress, ProgressState
 from lessons.services import record_lesson_completion, start_lesson
 from quizzes.models import Choice, Question, Quiz

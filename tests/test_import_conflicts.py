@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from courses.content_files import read_content
-from courses.content_hash import course_hash, lesson_hash, quiz_hash
+from authoring.content_files import read_content
+from authoring.content_hash import course_hash, lesson_hash, quiz_hash
 from courses.models import Course
 from lessons.models import Lesson
 from quizzes.models import Choice, Question, Quiz

@@ -10,12 +10,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from authoring.export import export_course
+from authoring.importing import ImportConflict, import_content
 from courses.admin import MediaFileForm
 from courses.content_errors import ContentInvalid
-from courses.export import export_course
 from courses.models import Course, MediaFile, Visibility
 from courses.roles import ensure_content_editors_group
-from courses.services import ImportConflict, import_content
 from lessons.models import Lesson
 from tests.factories import make_user
 

@@ -28,8 +28,8 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from authoring.importing import import_content
 from courses.models import Course, MediaFile
-from courses.services import import_content
 from tests.factories import make_course
 
 MiB = 2**20
@@ -172,7 +172,7 @@ def test_a_later_error_in_the_import_removes_the_files_it_wrote(db, tmp_path, mo
     def broken_quiz(*args, **kwargs):
         raise DatabaseError("the quiz could not be written")
 
-    monkeypatch.setattr("courses.services._sync_quiz", broken_quiz)  # after the media
+    monkeypatch.setattr("authoring.importing._sync_quiz", broken_quiz)  # after the media
     with pytest.raises(DatabaseError):
         import_content(three_sheets(tmp_path))
     assert not MediaFile.objects.exists()
@@ -182,7 +182,7 @@ def test_a_later_error_in_the_import_removes_the_files_it_wrote(db, tmp_path, mo
 def test_importing_again_after_a_failed_import_stores_each_file_once(db, tmp_path, monkeypatch):
     root = three_sheets(tmp_path)
     with monkeypatch.context() as patch:
-        patch.setattr("courses.services._sync_quiz", lambda *a, **k: 1 / 0)
+        patch.setattr("authoring.importing._sync_quiz", lambda *a, **k: 1 / 0)
         with pytest.raises(ZeroDivisionError):
             import_content(root)
     import_content(root)

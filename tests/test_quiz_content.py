@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.http import QueryDict
 
-from courses.content_files import read_content
-from courses.services import import_content
+from authoring.content_files import read_content
+from authoring.importing import import_content
 from quizzes.models import Answer, Attempt, Question, Quiz
 from quizzes.services import open_attempt, submit_attempt
 from tests.factories import answer_sheet

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import strip_tags
 
-from courses.content_files import read_content
-from courses.services import import_content
+from authoring.content_files import read_content
+from authoring.importing import import_content
 from lessons.models import LessonTranslation
 from quizzes.models import Answer, Question, Quiz
 from tests.factories import answer_sheet, make_quiz

@@ -13,10 +13,10 @@ from hypothesis import assume, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from courses import content_hash
-from courses.content_files import read_content
-from courses.content_hash import quiz_hash
-from courses.services import import_content
+from authoring import content_hash
+from authoring.content_files import read_content
+from authoring.content_hash import quiz_hash
+from authoring.importing import import_content
 from lessons.models import LessonProgress, ProgressState
 from lessons.services import (
     LessonError,

@@ -21,8 +21,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from authoring.importing import import_content
 from courses.models import Course, MediaFile, Visibility
-from courses.services import import_content
 from tests.test_media_storage import database_url, named_files, pdf, three_sheets
 
 S3_DIR = Path(django_settings.BASE_DIR) / "tests" / "s3"
@@ -210,7 +210,7 @@ def test_a_rolled_back_import_leaves_nothing_in_the_bucket(db, bucket, tmp_path,
     def broken_quiz(*args, **kwargs):
         raise RuntimeError("the quiz could not be written")
 
-    monkeypatch.setattr("courses.services._sync_quiz", broken_quiz)  # after the media
+    monkeypatch.setattr("authoring.importing._sync_quiz", broken_quiz)  # after the media
     with pytest.raises(RuntimeError):
         import_content(three_sheets(tmp_path))
     assert bucket.objects() == set()

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from authoring.importing import import_content
 from courses.models import Course, Visibility
-from courses.services import import_content
 from lessons.models import Lesson
 from lessons.search import MAX_QUERY_LENGTH, POSTGRES_TABLE, SQLITE_TABLE, search_lessons
 from tests.factories import make_course, make_lesson

@@ -263,7 +263,7 @@ def _form_data(html: str) -> dict:
 def test_an_import_is_seen_at_once(learner, sample_course, tmp_path, settings):
     import shutil
 
-    from courses.services import import_content
+    from authoring.importing import import_content
 
     before = titles(learner, sample_course)
     content = tmp_path / "content"

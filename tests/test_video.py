@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from authoring.importing import import_content
 from courses.content_errors import ContentInvalid
 from courses.markdown import render_markdown
 from courses.models import MediaFile
-from courses.services import import_content
 from lessons.models import Lesson
 from tests.factories import make_lesson
 

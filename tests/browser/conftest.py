@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from courses.services import import_content
+from authoring.importing import import_content
 from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"

@@ -13,7 +13,7 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.models import Profile
-from courses.services import import_content
+from authoring.importing import import_content
 from lessons.models import Lesson
 from lessons.services import start_lesson
 from tests.browser.conftest import log_in

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from courses.services import import_content
+from authoring.importing import import_content
 from lessons.models import Lesson
 from tests.browser.conftest import log_in, serious_axe_violations
 

@@ -10,18 +10,16 @@ changed on both sides is a conflict that stops the import before it writes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from courses import storage as media_storage
-from courses.content_files import CourseSource, MediaSource, TranslationSource, read_content
-from courses.content_hash import (
+from authoring.content_files import CourseSource, MediaSource, TranslationSource, read_content
+from authoring.content_hash import (
     ABSENT,
     choice_fields,
     course_fields,
@@ -34,12 +32,12 @@ from courses.content_hash import (
     translation_fields,
     translation_hash,
 )
-from courses.media import Media
-from courses.models import Course, CourseTranslation, MediaFile, delete_unused_file, relink_media
-from courses.storage import Staged
+from authoring.quiz_files import ChoiceSource, QuizSource
+from courses import storage as media_storage
+from courses.models import Course, CourseTranslation, MediaFile, relink_media
+from courses.storage import store_media
 from lessons.models import Lesson, LessonTranslation
 from lessons.services import record_due_completions
-from quizzes.content_files import ChoiceSource, QuizSource
 from quizzes.models import Choice, Question, Quiz
 
 # What an import does with one course, lesson or quiz.
@@ -139,11 +137,6 @@ def import_content(root: Path, *, theirs: bool = False) -> list[CourseImportRepo
     the files' version of conflicts and admin edits.
     """
     return _import(read_content(root), theirs)
-
-
-def import_course(source: CourseSource, *, theirs: bool = False) -> CourseImportReport:
-    """Check, then create or update one course and its lessons from their source files."""
-    return _import([source], theirs)[0]
 
 
 @media_storage.atomic()  # transaction.atomic(), and the files written follow it
@@ -425,25 +418,6 @@ def _sync_media(course: Course, sources: list[MediaSource]) -> list[str]:
         media.delete()
         changes.append(f"{media.path} removed")
     return changes
-
-
-def store_media(media: MediaFile, checked: Media, staged: Staged | None = None) -> None:
-    """Store ``checked`` (from courses.media.check_media) as the file of ``media`` and
-    save it; ``staged`` is its file if already written (the admin writes it while it
-    validates the upload). Raises StorageFailed (nothing stored, nothing saved)."""
-    old_name = media.file.name if media.pk else ""
-    media.content_type = checked.content_type
-    media.size = len(checked.data)
-    media.width, media.height = checked.width, checked.height
-    media.content_hash = checked.hash
-    if staged is None:
-        staged = media_storage.write(media.path, checked.data)
-    # Named by course and content (courses.models): the same bytes, the same name.
-    name = media.file.field.generate_filename(media, PurePosixPath(media.path).name)
-    media.file.name = media_storage.place(staged, name)
-    media.save()
-    if old_name and old_name != media.file.name:
-        transaction.on_commit(lambda: delete_unused_file(old_name), robust=True)
 
 
 def _save(row: Any, item: _Item, fields: dict, placement: dict | None = None) -> bool:

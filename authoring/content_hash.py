@@ -16,11 +16,11 @@ import hashlib
 import json
 from typing import Any
 
-from courses.content_files import CourseSource, LessonSource, TranslationSource
+from authoring.content_files import CourseSource, LessonSource, TranslationSource
+from authoring.quiz_files import ChoiceSource, QuestionSource, QuizSource
 from courses.models import Course, CourseTranslation, MediaFile
 from courses.translations import canonical_quiz_texts
 from lessons.models import Lesson, LessonTranslation
-from quizzes.content_files import ChoiceSource, QuestionSource, QuizSource
 from quizzes.models import Question, QuestionType, Quiz
 
 COURSE_FIELDS = ("title", "description", "introduction_markdown", "visibility")

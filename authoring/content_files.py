@@ -47,6 +47,7 @@ import yaml
 from django.conf import settings
 from yaml.constructor import ConstructorError
 
+from authoring.quiz_files import QuizSource, read_quiz, read_quiz_texts
 from courses.content_errors import (
     ContentError,
     ContentInvalid,
@@ -59,7 +60,6 @@ from courses.media import MEDIA_FOLDER, Media, MediaProblem, check_media, path_p
 from courses.models import Course, CourseTranslation
 from courses.translations import translation_languages
 from lessons.models import Lesson, LessonTranslation
-from quizzes.content_files import QuizSource, read_quiz, read_quiz_texts
 
 __all__ = [
     "ContentError",

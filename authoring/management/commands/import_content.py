@@ -3,9 +3,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.content_files import ContentInvalid
+from authoring.content_files import ContentInvalid
+from authoring.importing import ImportConflict, import_content
 from courses.management.commands.cleanup_media import cleanup_after_import
-from courses.services import ImportConflict, import_content
 from courses.storage import StorageFailed
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from courses.content_errors import ContentError, integer_range, max_length
+from courses.translations import canonical_quiz_texts
 from quizzes.answers import answer_form
 from quizzes.models import (
     MAX_TIME_LIMIT,
@@ -445,8 +446,6 @@ def read_quiz_texts(
         texts[key] = _read_question_texts(reader, raw, by_key[key], what, item_at, base_name)
     if reader.failed:
         return {}
-    from courses.translations import canonical_quiz_texts  # courses above quizzes
-
     return canonical_quiz_texts(texts)
 
 

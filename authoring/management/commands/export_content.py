@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.export import export_course
+from authoring.export import export_course
 from courses.models import Course
 
 

@@ -174,7 +174,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-# The front door: a trainer's dashboard, a learner's My learning (courses.views.home).
+# The front door: a trainer's dashboard, a learner's My learning (training.views.learner.home).
 LOGIN_REDIRECT_URL = "courses:home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -8,6 +8,7 @@ from accounts import urls as accounts_urls
 from config.health import healthz
 from courses import urls as courses_urls
 from lessons import urls as lessons_urls
+from training import urls as training_urls
 
 urlpatterns = [
     # Production (config/health.py): for load balancers; no login, no session.
@@ -25,9 +26,11 @@ urlpatterns = [
     # Previews, search, certificates and their public check, under names of their own.
     path("", include(courses_urls.preview_patterns)),
     path("", include(lessons_urls.site_patterns)),
+    path("", include(training_urls.certificate_patterns)),
     # Trainers (training/urls.py): the dashboard, exports, assignments, analytics.
     path("trainer/", include("training.urls")),
     path("courses/<slug:course_slug>/lessons/", include("lessons.urls")),
     path("", include("quizzes.urls")),
-    path("", include("courses.urls")),
+    # The learner's courses: one namespace served by two apps (courses, training).
+    path("", include((courses_urls.urlpatterns + training_urls.course_patterns, "courses"))),
 ]

@@ -6,14 +6,13 @@ from courses.admin_tools import view_on_site
 
 app_name = "courses"
 
+# With training.urls.course_patterns (the front door, My learning, the course page and
+# its fresh start), in one "courses" namespace put together by config/urls.py.
+
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("my-learning/", views.my_learning, name="my_learning"),
     path("catalogue/", views.catalogue, name="catalogue"),
-    path("courses/<slug:course_slug>/", views.course_detail, name="detail"),
     path("courses/<slug:course_slug>/continue/", views.continue_course, name="continue"),
     path("courses/<slug:course_slug>/complete/", views.course_complete, name="complete"),
-    path("courses/<slug:course_slug>/start-again/", views.start_again, name="start_again"),
     path("courses/<slug:course_slug>/media/<path:name>", views.media_file, name="media"),
 ]
 

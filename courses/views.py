@@ -1,65 +1,22 @@
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
-from common.http import post_only
 from courses.models import Course, MediaFile, Visibility
 from courses.roles import may_preview_content
 from lessons.models import Lesson, ProgressState
 from lessons.services import (
     as_new_learner,
-    courses_with_next_step,
     courses_with_progress,
     learner_course,
     lesson_to_continue,
-    next_steps_among,
     progress_from_lessons,
     record_course_completion,
 )
 from lessons.translations import show_in_language
-from training.assignments import assigned_courses, fresh_start_asked
-from training.roles import can_follow
-from training.services import AssignmentError, start_fresh_run
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The site's front door: a trainer's (or superuser's) dashboard, everyone
-    else's My learning. A plain 302, so a bookmark of / follows the role."""
-    return redirect("training:dashboard" if can_follow(request.user) else "courses:my_learning")
-
-
-def my_learning(request: HttpRequest) -> HttpResponse:
-    """Assignments first (soonest due first), then other courses in progress; each
-    with its next lesson and the time left."""
-    assigned = assigned_courses(request.user)
-    # One query for every visible course, assigned ones included: their next steps
-    # come from it too, so the page costs what it did before next steps were shown.
-    rows = courses_with_next_step(request.user, Course.objects.visible_to(request.user))
-    steps = {course.pk: step for course, _progress, step in rows}
-    # An assignment of chosen lessons: the next of those, and their time left.
-    chosen = [lesson_id for item in assigned if item.lesson_ids for lesson_id in item.lesson_ids]
-    steps.update(next_steps_among(request.user, chosen) if chosen else {})
-    assigned_ids = {item.course.pk for item in assigned}
-    show_in_language(
-        courses=[item.course for item in assigned] + [course for course, _p, _s in rows],
-        lessons=[step.lesson for step in steps.values() if step and step.lesson],
-    )
-    return render(
-        request,
-        "courses/my_learning.html",
-        {
-            "assigned": [(item, steps.get(item.course.pk)) for item in assigned],
-            "in_progress": [
-                (course, progress, step)
-                for course, progress, step in rows
-                if progress.started and course.pk not in assigned_ids
-            ],
-        },
-    )
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
@@ -80,7 +37,9 @@ def visible_course(request: HttpRequest, course_slug: str) -> Course:
     return course
 
 
-def _learner_course(request: HttpRequest, course_slug: str):
+def learner_course_or_404(request: HttpRequest, course_slug: str):
+    """The course and the learner's state in it (lessons.services.learner_course), or a
+    404 when they may not see it or it has no lessons yet."""
     course = visible_course(request, course_slug)
     state = learner_course(request.user, course)
     if not state.lessons:
@@ -88,30 +47,9 @@ def _learner_course(request: HttpRequest, course_slug: str):
     return course, state
 
 
-def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
-    course, state = _learner_course(request, course_slug)
-    show_in_language(lessons=state.lessons, full=[course])
-    current = lesson_to_continue(state.lessons)
-    return render(
-        request,
-        "courses/course_detail.html",
-        {
-            "course": course,
-            "lessons": state.lessons,
-            "final": state.final,
-            "progress": state.progress,
-            "completion": state.completion,
-            "new_lessons": state.new_lessons,
-            "fresh_start": fresh_start_asked(request.user, course, state.completion),
-            "current_lesson": current,
-            "current_number": state.lessons.index(current) + 1,
-        },
-    )
-
-
 def continue_course(request: HttpRequest, course_slug: str) -> HttpResponse:
     """ "Start" and "Continue" both land here: the first unfinished lesson reached."""
-    course, state = _learner_course(request, course_slug)
+    course, state = learner_course_or_404(request, course_slug)
     if state.progress.awaiting_final:
         return redirect(state.final)
     lesson = lesson_to_continue(state.lessons)
@@ -120,7 +58,7 @@ def continue_course(request: HttpRequest, course_slug: str) -> HttpResponse:
 
 
 def course_complete(request: HttpRequest, course_slug: str) -> HttpResponse:
-    course, state = _learner_course(request, course_slug)
+    course, state = learner_course_or_404(request, course_slug)
     progress = state.progress
     if progress.awaiting_final:
         messages.info(request, _("Pass the final assessment to complete the course."))
@@ -150,23 +88,6 @@ def course_complete(request: HttpRequest, course_slug: str) -> HttpResponse:
             "certificate": getattr(completion, "certificate", None),
         },
     )
-
-
-@post_only(lambda request, course_slug: reverse("courses:detail", args=[course_slug]))
-def start_again(request: HttpRequest, course_slug: str) -> HttpResponse:
-    """A trainer asked for a fresh completion: begin a new run of the course."""
-    course = visible_course(request, course_slug)
-    try:
-        start_fresh_run(request.user, course)
-    except AssignmentError as exc:
-        messages.error(request, str(exc))
-        return redirect(course)
-    messages.success(
-        request,
-        _("You are starting “%(course)s” again. Your earlier completion and results are kept.")
-        % {"course": course},
-    )
-    return redirect("courses:continue", course.slug)
 
 
 def preview_course(request: HttpRequest, course_id: int) -> HttpResponse:

@@ -57,36 +57,6 @@ def find_certificate(typed_code: str, *related: str) -> Certificate | None:
     return Certificate.objects.select_related("completion", *related).filter(code=code).first()
 
 
-def can_view_certificate(user, certificate: Certificate) -> bool:
-    """The learner it belongs to; a trainer who follows that learner (as on the
-    trainer's learner page; superusers follow everyone); staff who may read
-    certificates in the admin."""
-    if not user.is_authenticated:
-        return False
-    learner_id = certificate.completion.learner_id
-    if user.pk == learner_id:
-        return True
-    if user.is_staff and (
-        user.has_perm("lessons.view_certificate") or user.has_perm("lessons.change_certificate")
-    ):
-        return True
-    # Who follows whom is the training app's rule; that app sits above this one.
-    from training.roles import follows_learner
-
-    return follows_learner(user, learner_id)
-
-
-def certificate_for(user, code: str) -> Certificate | None:
-    """The certificate with this code if ``user`` may see it, in its learner's
-    language (:func:`in_learners_language`), else None: the view answers 404 as for
-    an unknown code (the public check is the verify page)."""
-    # The learner's profile comes in the same query: it holds their language.
-    certificate = find_certificate(code, "completion__learner__profile")
-    if certificate is None or not can_view_certificate(user, certificate):
-        return None
-    return in_learners_language(certificate)[0]
-
-
 def certificate_language(certificate: Certificate) -> str:
     """The language the certificate is shown in: its learner's own choice of
     language, else the active one (see the module's docstring)."""

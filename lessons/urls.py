@@ -11,12 +11,10 @@ urlpatterns = [
 ]
 
 # Not namespaced, mounted at the site's root: a staff preview of a draft lesson, search,
-# certificates, and the public check of a certificate (no login).
+# and the public check of a certificate (no login).
 site_patterns = [
     path("preview/lessons/<int:lesson_id>/", views.preview_lesson, name="preview_lesson"),
     path("search/", views.search, name="search"),
-    path("certificates/<str:code>/", views.certificate_page, name="certificate"),
-    path("certificates/<str:code>/pdf/", views.certificate_download, name="certificate_pdf"),
     path("verify/", views.verify_certificate, name="verify_certificate"),
     path("verify/<str:code>/", views.verify_certificate, name="verify_certificate"),
 ]

@@ -9,11 +9,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from common.http import parse_text, post_only
 from courses.roles import may_preview_content
 from lessons.certificates import (
-    certificate_for,
-    certificate_pdf,
     find_certificate,
     normalise_code,
-    verification_url,
 )
 from lessons.models import Lesson, ProgressState
 from lessons.search import MAX_QUERY_LENGTH, search_lessons
@@ -161,26 +158,6 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 # Certificates ----------------------------------------------------------------
-
-
-def certificate_page(request: HttpRequest, code: str) -> HttpResponse:
-    certificate = certificate_for(request.user, code)
-    if certificate is None:
-        raise Http404("No such certificate.")
-    return render(
-        request,
-        "lessons/certificate.html",
-        {"certificate": certificate, "verify_url": verification_url(certificate)},
-    )
-
-
-def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
-    certificate = certificate_for(request.user, code)
-    if certificate is None:
-        raise Http404("No such certificate.")
-    response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
-    return response
 
 
 @login_not_required

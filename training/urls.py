@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training.views import analytics, assignments, dashboard
+from training.views import analytics, assignments, certificates, dashboard, learner
 
 app_name = "training"
 
@@ -17,4 +17,19 @@ urlpatterns = [
         name="remove_assignment",
     ),
     path("analytics/", analytics.analytics, name="analytics"),
+]
+
+# The learner's pages that are about assignments, in the "courses" namespace
+# (config/urls.py puts it together with courses.urls).
+course_patterns = [
+    path("", learner.home, name="home"),
+    path("my-learning/", learner.my_learning, name="my_learning"),
+    path("courses/<slug:course_slug>/", learner.course_detail, name="detail"),
+    path("courses/<slug:course_slug>/start-again/", learner.start_again, name="start_again"),
+]
+
+# Not namespaced: a certificate's page and its PDF.
+certificate_patterns = [
+    path("certificates/<str:code>/", certificates.certificate_page, name="certificate"),
+    path("certificates/<str:code>/pdf/", certificates.certificate_download, name="certificate_pdf"),
 ]

@@ -180,7 +180,10 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Accounts (issue 10; accounts/backends.py, accounts/throttling.py) ---------------
 AUTHENTICATION_BACKENDS = [
-    # First: refuses every login attempt, right password or not, while its username
+    # First: refuses password logins when local passwords are off (single sign-on
+    # below, SSO_LOCAL_PASSWORDS), before any backend checks one.
+    "accounts.sso.LocalPasswordGate",
+    # Then: refuses every login attempt, right password or not, while its username
     # and IP address are locked out. It logs nobody in itself.
     "axes.backends.AxesStandaloneBackend",
     # Then the same for an address slowed down or locked across names, or a login
@@ -288,8 +291,6 @@ SSO_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "").strip()
 # false: the login page shows only the SSO button, and password logins are refused
 # except for superusers (at /admin/login/). Ignored while SSO is off.
 SSO_LOCAL_PASSWORDS = env_bool("DJANGO_LOCAL_PASSWORDS", True)
-# Refuses password logins when local passwords are off, before any backend checks one.
-AUTHENTICATION_BACKENDS = ["accounts.sso.LocalPasswordGate", *AUTHENTICATION_BACKENDS]
 # accounts/sso.py decides who a sign-in is: no signup form, no linking by email on
 # allauth's side, no verification emails (the provider vouches for the address).
 ACCOUNT_ADAPTER = "accounts.sso.AccountAdapter"

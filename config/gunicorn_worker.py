@@ -10,9 +10,10 @@ open, with a partial fix in pull request #3039).
 
 This worker runs the same loop, then drains before it exits:
 
-1. it accepts what the kernel has already queued on its listening sockets and closes
-   them, so a connection either reaches a worker that answers it or is refused (a
-   refused connection carries no request: nginx tries the other server, a POST too);
+1. it closes its listening sockets; when stopped (SIGTERM, not a replacement, where the
+   other workers keep the socket) it first accepts what the kernel has queued on them,
+   so a connection either reaches a worker that answers it or is refused (a refused
+   connection carries no request: nginx tries the other server, a POST too);
 2. it reads and answers every connection it holds, within ``graceful_timeout``;
 3. it closes idle keep-alive connections (there are none with ``keepalive = 0``,
    gunicorn.conf.py's default) instead of leaving them to the process exit.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import selectors
 import time
 from concurrent import futures
@@ -35,8 +37,18 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 
 
 class DrainingThreadWorker(ThreadWorker):
+    # SIGTERM (a stop or a reload), rather than max_requests: see drain().
+    stopping = False
+
+    def handle_exit(self, sig, frame) -> None:
+        self.stopping = True
+        super().handle_exit(sig, frame)
+
     def run(self) -> None:
-        # gunicorn's ThreadWorker.run up to the end of its loop, unchanged.
+        # gunicorn's ThreadWorker.run up to the end of its loop, unchanged but for the
+        # signal pipe: a SIGTERM ends the wait at once, not up to a second later, so the
+        # listening socket closes sooner (nginx then tries the other server).
+        self.poller.register(self.PIPE[0], selectors.EVENT_READ, self.woken)
         for sock in self.sockets:
             sock.setblocking(False)
             server = sock.getsockname()
@@ -70,7 +82,10 @@ class DrainingThreadWorker(ThreadWorker):
         for sock in self.sockets:
             with self._lock, contextlib.suppress(KeyError, ValueError):
                 self.poller.unregister(sock)
-            self.accept_queued(sock)
+            # Replaced after max_requests, the other workers and the master keep the
+            # socket open and take its queue; stopped, this may be the last one open.
+            if self.stopping:
+                self.accept_queued(sock)
             sock.close()
 
         while self.nr_conns > 0 and time.monotonic() < deadline:
@@ -85,10 +100,16 @@ class DrainingThreadWorker(ThreadWorker):
         self.poller.close()
         futures.wait(self.futures, timeout=max(0.0, deadline - time.monotonic()))
 
+    def woken(self, pipe: int) -> None:
+        """A signal arrived (gunicorn's wakeup pipe): empty the pipe; the loop goes on."""
+        with contextlib.suppress(OSError):
+            os.read(pipe, 4096)
+
     def accept_queued(self, listener) -> None:
-        """Accept the connections already waiting on ``listener`` (non-blocking)."""
+        """Accept every connection already waiting on ``listener`` (non-blocking): the
+        listener is closed next, which would reset them."""
         server = listener.getsockname()
-        for _ in range(self.worker_connections):
+        for _ in range(65536):
             try:
                 sock, client = listener.accept()
             except OSError as e:

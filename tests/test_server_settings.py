@@ -35,8 +35,10 @@ REQUEST = b"POST /answers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r
 
 
 def hello(environ, start_response):
-    """The app gunicorn serves here: reads the body, answers 200."""
+    """The app gunicorn serves here: reads the body, answers 200 (/slow: after 1 s)."""
     environ["wsgi.input"].read()
+    if environ["PATH_INFO"] == "/slow":
+        time.sleep(1)
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "3")])
     return [b"ok\n"]
 
@@ -157,6 +159,17 @@ def test_a_stopping_server_answers_the_connections_it_accepted(server):
     gunicorn.wait_until_worker_exits(3)
     with held:
         assert exchange(held).startswith(b"HTTP/1.1 200")
+
+
+def test_a_stopping_server_answers_the_connections_still_waiting_to_be_accepted(server):
+    """A worker that holds all it may (--worker-connections 1 here) leaves the next
+    connections in the kernel's queue; closing the last listening socket resets them."""
+    gunicorn = server(GUNICORN_CMD_ARGS="--worker-connections 1")
+    with gunicorn.connect() as busy, gunicorn.connect() as queued:
+        busy.sendall(REQUEST.replace(b"/answers", b"/slow"))
+        queued.sendall(REQUEST)
+        gunicorn.process.send_signal(signal.SIGTERM)
+        assert exchange(queued).startswith(b"HTTP/1.1 200")
 
 
 def test_gunicorns_own_threaded_worker_drops_them(server):

@@ -32,7 +32,7 @@ from authoring.content_hash import (
     translation_fields,
     translation_hash,
 )
-from authoring.quiz_files import ChoiceSource, QuizSource
+from authoring.quiz_files import ChoiceSource, QuestionSource, QuizSource
 from courses import storage as media_storage
 from courses.models import Course, CourseTranslation, MediaFile, relink_media
 from courses.storage import store_media
@@ -461,29 +461,44 @@ def _sync_quiz(source: QuizSource | None, label: str, item: _Item, **owner) -> l
     question when its wording changes; questions gone from the source are
     retired. Choices are matched by position. Returns what changed.
     """
-    quiz = item.row
     if item.action != TAKE:
-        if quiz is not None:
-            _save(quiz, item, {})  # records the hash when the two sides agree
+        if item.row is not None:
+            _save(item.row, item, {})  # records the hash when the two sides agree
         return []
     if source is None:
-        if quiz is None:
-            return []
-        quiz.retired_at = timezone.now()
-        quiz.imported_hash = item.file_hash
-        quiz.save(update_fields=["retired_at", "updated_at", "imported_hash"])
-        return [f"{label}: quiz retired"]
+        return _retire_quiz(item, label)
+    quiz, changes = _write_quiz(source, label, item, owner)
+    return changes + _sync_questions(quiz, source.questions, label)
 
-    changes = []
-    fields = {**quiz_fields(source), "retired_at": None}
+
+def _retire_quiz(item: _Item, label: str) -> list[str]:
+    """The files have no quiz where the database has one: retire it (attempts stay)."""
+    quiz = item.row
     if quiz is None:
-        quiz = Quiz.objects.create(**owner, **fields, imported_hash=item.file_hash)
-        changes.append(f"{label}: quiz created")
-    elif _save(quiz, item, fields):
-        changes.append(f"{label}: quiz settings updated")
+        return []
+    quiz.retired_at = timezone.now()
+    quiz.imported_hash = item.file_hash
+    quiz.save(update_fields=["retired_at", "updated_at", "imported_hash"])
+    return [f"{label}: quiz retired"]
 
+
+def _write_quiz(source: QuizSource, label: str, item: _Item, owner: dict) -> tuple[Quiz, list[str]]:
+    """The quiz with the files' settings (created, or brought back if it was retired)."""
+    fields = {**quiz_fields(source), "retired_at": None}
+    if item.row is None:
+        quiz = Quiz.objects.create(**owner, **fields, imported_hash=item.file_hash)
+        return quiz, [f"{label}: quiz created"]
+    if _save(item.row, item, fields):
+        return item.row, [f"{label}: quiz settings updated"]
+    return item.row, []
+
+
+def _sync_questions(quiz: Quiz, sources: list[QuestionSource], label: str) -> list[str]:
+    """Make the quiz's questions those of the files, matched by key, in the files' order;
+    questions gone from the files are retired."""
+    changes = []
     existing = {question.key: question for question in quiz.questions.prefetch_related("choices")}
-    for position, question_source in enumerate(source.questions, start=1):
+    for position, question_source in enumerate(sources, start=1):
         question = existing.pop(question_source.key, None)
         values = {**question_fields(question_source), "position": position, "retired_at": None}
         if question is None:
@@ -496,7 +511,6 @@ def _sync_quiz(source: QuizSource | None, label: str, item: _Item, **owner) -> l
             question.save()
         if _sync_choices(question, question_source.choices) or fields_changed:
             changes.append(f"{label}: question {question.key} updated")
-
     for question in existing.values():
         if question.retired_at is None:
             question.retired_at = timezone.now()

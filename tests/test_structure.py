@@ -2,6 +2,8 @@
 and every way content changes gives the course a new version, so learners see the
 change at once, on every app server, with a cache that was warm before it."""
 
+from html.parser import HTMLParser
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -218,46 +220,58 @@ def test_the_course_admin_lesson_inline_is_seen_at_once(editor_client, learner, 
 
 def _form_data(html: str) -> dict:
     """The values a browser would submit from the admin change form."""
-    from html.parser import HTMLParser
-
-    class Form(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.data, self.textarea, self.select = {}, None, None
-
-        def handle_starttag(self, tag, attrs):
-            attrs = dict(attrs)
-            name = attrs.get("name")
-            if name and "__prefix__" in name:  # the empty form JavaScript copies
-                return
-            kind = attrs.get("type", "text")
-            if tag == "input" and name and kind not in ("submit", "button", "file"):
-                if kind in ("checkbox", "radio"):
-                    if "checked" in attrs:
-                        self.data[name] = attrs.get("value", "on")
-                    return
-                self.data[name] = attrs.get("value", "")
-            elif tag == "textarea" and name:
-                self.textarea = name
-                self.data[name] = ""
-            elif tag == "select" and name:
-                self.select = name
-            elif tag == "option" and self.select and "selected" in attrs:
-                self.data[self.select] = attrs.get("value", "")
-
-        def handle_endtag(self, tag):
-            if tag == "textarea":
-                self.textarea = None
-            elif tag == "select":
-                self.select = None
-
-        def handle_data(self, data):
-            if self.textarea:
-                self.data[self.textarea] += data
-
-    parser = Form()
+    parser = _FormValues()
     parser.feed(html)
     return parser.data
+
+
+class _FormValues(HTMLParser):
+    """Collects a form's values as a browser submits them: inputs (checked boxes
+    only; no buttons or files), textareas and each select's selected option."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self.textarea, self.select = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if name and "__prefix__" in name:  # the empty form JavaScript copies
+            return
+        if tag == "option":
+            self._option(attrs)
+        elif not name:
+            return
+        elif tag == "input":
+            self._input(name, attrs)
+        elif tag == "textarea":
+            self.textarea = name
+            self.data[name] = ""
+        elif tag == "select":
+            self.select = name
+
+    def _input(self, name, attrs):
+        kind = attrs.get("type", "text")
+        if kind in ("submit", "button", "file"):
+            return
+        if kind not in ("checkbox", "radio"):
+            self.data[name] = attrs.get("value", "")
+        elif "checked" in attrs:
+            self.data[name] = attrs.get("value", "on")
+
+    def _option(self, attrs):
+        if self.select and "selected" in attrs:
+            self.data[self.select] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self.textarea = None
+        elif tag == "select":
+            self.select = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.data[self.textarea] += data
 
 
 def test_an_import_is_seen_at_once(learner, sample_course, tmp_path, settings):

@@ -8,7 +8,7 @@ set from the environment:
     GUNICORN_THREADS           threads per worker (default 2)
     HOST, PORT                 where to listen (default 127.0.0.1:8000; HOST=0.0.0.0 in a container)
     GUNICORN_TIMEOUT           seconds a request may run before its worker is replaced (30)
-    GUNICORN_GRACEFUL_TIMEOUT  seconds to finish the requests in hand on a stop or reload (30)
+    GUNICORN_GRACEFUL_TIMEOUT  seconds to finish the requests in hand on a stop or reload (60)
     GUNICORN_MAX_REQUESTS      requests a worker serves before it is replaced (1000; 0: never)
     GUNICORN_KEEPALIVE         seconds an idle connection is kept for a next request (0: none)
 
@@ -49,7 +49,10 @@ workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, MAX_W
 threads = _int("GUNICORN_THREADS", 2)
 worker_class = "config.gunicorn_worker.DrainingThreadWorker"
 timeout = _int("GUNICORN_TIMEOUT", 30)
-graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# A stopped or reloaded server answers what it has accepted for as long as nginx waits
+# for an answer (proxy_read_timeout 60 s, deploy/nginx/course-player.conf): a shorter
+# wait would drop requests nginx still waits for, on a server that is behind.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 60)
 # One request per connection (every response says "Connection: close"). A server that
 # closes an idle connection races the client that sends its next request on it at that
 # moment: the request is reset unread, a 502 behind nginx, a dropped request for a

@@ -219,8 +219,17 @@ def test_nginx_keeps_no_idle_connection_gunicorn_could_close(monkeypatch):
         assert keepalive > int(timeout[0].rstrip("s"))
 
 
+def test_a_stopping_server_answers_for_as_long_as_nginx_waits(monkeypatch):
+    """A stopped server that gave up before nginx does would drop requests nginx still
+    waits for (a server that is behind holds many)."""
+    [[read_timeout]] = directives("proxy_read_timeout")
+    graceful_timeout = gunicorn_settings(monkeypatch)["graceful_timeout"]
+    assert graceful_timeout >= int(read_timeout.rstrip("s"))
+
+
 def gunicorn_settings(monkeypatch) -> dict:
-    monkeypatch.delenv("GUNICORN_KEEPALIVE", raising=False)
+    for name in ("GUNICORN_KEEPALIVE", "GUNICORN_GRACEFUL_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
     return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 
 

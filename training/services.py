@@ -23,6 +23,7 @@ from training.assignments import fresh_start_asked, show_date
 from training.models import Assignment, AssignmentAction, AssignmentEvent, Team
 from training.roles import (
     can_assign,
+    courses_assignable_by,
     learners_assignable_by,
     may_manage_assignment,
     teams_managed_by,
@@ -199,21 +200,39 @@ def record_removed(assignment: Assignment, by) -> None:
     owe_emails(assignment, event)
 
 
-@transaction.atomic
-def assign_course(
-    *,
+# What may be assigned, changed and removed: one function per question, asked by
+# the use cases below and, before it saves, by the admin's form (training.admin).
+
+
+def check_lessons(
+    course_id: int, lessons: Iterable[Lesson], *, require_fresh_completion: bool
+) -> None:
+    """Chosen lessons must be published lessons of the assignment's course, and there
+    are none when it asks for a fresh completion (that is for the whole course)."""
+    lessons = list(lessons)
+    if any(lesson.course_id != course_id or not lesson.is_published for lesson in lessons):
+        raise AssignmentError(_("Choose lessons of this course."))
+    if require_fresh_completion and lessons:
+        raise AssignmentError(_("A fresh completion is for the whole course, not chosen lessons."))
+
+
+def _targets(team: Team | None, learners: list) -> list[dict]:
+    return [{"team": team}] if team is not None else [{"learner": u} for u in learners]
+
+
+def check_new_assignment(
     by,
+    *,
     course: Course,
     team: Team | None = None,
     learners: Iterable = (),
     lessons: Iterable[Lesson] = (),
-    due_date: datetime.date | None = None,
-    note: str = "",
     require_fresh_completion: bool = False,
-) -> list[Assignment]:
-    """Assign ``course`` (or ``lessons`` of it) to a team or to learners, once each."""
+) -> None:
+    """May ``by`` assign ``course`` (or ``lessons`` of it) to ``team`` or ``learners``?
+    Raises AssignmentError saying why not. :func:`assign_course` asks it inside its
+    transaction; the admin's form asks it first, to show the reason on the form."""
     learners = list(learners)
-    lessons = list(lessons)
     if not can_assign(by):
         raise AssignmentError(_("You cannot assign courses."))
     if (team is None) == (not learners):
@@ -227,13 +246,13 @@ def assign_course(
     )
     if any(learner.pk not in allowed for learner in learners):
         raise AssignmentError(_("You can only assign to learners in your teams."))
-    if any(lesson.course_id != course.pk or not lesson.is_published for lesson in lessons):
-        raise AssignmentError(_("Choose lessons of this course."))
-    if require_fresh_completion and lessons:
-        raise AssignmentError(_("A fresh completion is for the whole course, not chosen lessons."))
-
-    targets = [{"team": team}] if team is not None else [{"learner": u} for u in learners]
-    for target in targets:
+    if not courses_assignable_by(by).filter(pk=course.pk).exists():
+        raise AssignmentError(
+            _("“%(course)s” is not published: only published courses can be assigned.")
+            % {"course": course}
+        )
+    check_lessons(course.pk, lessons, require_fresh_completion=require_fresh_completion)
+    for target in _targets(team, learners):
         existing = Assignment.objects.filter(course=course, **target).first()
         if existing is not None:
             names = {"course": course, "assignee": assignee_name(existing)}
@@ -251,6 +270,47 @@ def assign_course(
                     % names
                 )
             raise AssignmentError(message)
+
+
+def check_change(by, assignment: Assignment, lessons: Iterable[Lesson]) -> None:
+    """May ``by`` change ``assignment`` to these chosen lessons (its due date and note
+    anyone who may manage it may change)? Raises AssignmentError saying why not.
+    :func:`change_assignment` asks it on the locked row; the admin's form first."""
+    if not may_manage_assignment(by, assignment):
+        raise AssignmentError(_("You can only change assignments of your teams and learners."))
+    check_lessons(
+        assignment.course_id, lessons, require_fresh_completion=assignment.require_fresh_completion
+    )
+
+
+# The use cases ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assign_course(
+    *,
+    by,
+    course: Course,
+    team: Team | None = None,
+    learners: Iterable = (),
+    lessons: Iterable[Lesson] = (),
+    due_date: datetime.date | None = None,
+    note: str = "",
+    require_fresh_completion: bool = False,
+) -> list[Assignment]:
+    """Assign ``course`` (or ``lessons`` of it) to a team or to learners, once each,
+    if :func:`check_new_assignment` allows it."""
+    learners = list(learners)
+    lessons = list(lessons)
+    check_new_assignment(
+        by,
+        course=course,
+        team=team,
+        learners=learners,
+        lessons=lessons,
+        require_fresh_completion=require_fresh_completion,
+    )
+    targets = _targets(team, learners)
     created = []
     try:
         for target in targets:
@@ -304,15 +364,8 @@ def change_assignment(
     the assignment's creation, so turning it on later would not mean what the
     trainer expects. Remove the assignment and assign it again instead."""
     assignment = _locked(assignment)
-    if not may_manage_assignment(by, assignment):
-        raise AssignmentError(_("You can only change assignments of your teams and learners."))
     lessons = list(lessons)
-    if any(
-        lesson.course_id != assignment.course_id or not lesson.is_published for lesson in lessons
-    ):
-        raise AssignmentError(_("Choose lessons of this course."))
-    if assignment.require_fresh_completion and lessons:
-        raise AssignmentError(_("A fresh completion is for the whole course, not chosen lessons."))
+    check_change(by, assignment, lessons)
     current = list(assignment.lessons.all())
     # Chosen lessons retired since stay chosen: the form does not offer them, and
     # the due rule already leaves them out.

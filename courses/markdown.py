@@ -54,7 +54,7 @@ import html
 import re
 import secrets
 import xml.etree.ElementTree as etree
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -478,57 +478,54 @@ class _BlockSplitter:
 
     def segment(self, start: int, end: int) -> None:
         """lines[start:end], parsed as one block."""
-        lines = self.lines
         while start < end:
-            line = lines[start]
-            if line.startswith(self.indent):
-                if self.list_may_claim():
-                    return self.emit(start, end, "whole")
-                stop = start  # CodeBlockProcessor: indented (or blank) lines
-                while stop < end and (
-                    lines[stop].startswith(self.indent) or not lines[stop].strip()
-                ):
-                    stop += 1
-                self.emit(start, stop, "split")
-                start = stop
-                continue
-            if self.is_table(start, end):
-                return self.emit(start, end, "whole")
-            heading = self.next("heading", start, end)
-            if heading is not None:
-                if heading > start:
-                    self.segment(start, heading)  # the text before is a block of its own
-                self.emit(heading, heading + 1, "split")
-                start = heading + 1
-                continue
-            if start + 1 < end and _SETEXT_UNDERLINE.fullmatch(lines[start + 1]):
-                self.emit(start, start + 2, "split")
-                start += 2
-                continue
-            rule = self.next("rule", start, end)
-            if rule is not None:
-                if rule > start:
-                    self.segment(start, rule)
-                self.emit(rule, rule + 1, "split")
-                start = rule + 1
-                continue
-            if self.starts_list(line):
-                return self.emit(start, end, "whole")
-            quote = self.next("quote", start, end)
-            if quote is not None:  # the quote takes the rest
-                if quote > start:
-                    self.segment(start, quote)
-                return self.emit(quote, end, "whole")
-            reference = self.reference(start, end)
-            if reference is not None:
-                first, after = reference
-                if first > start:
-                    self.segment(start, first)
-                self.emit(first, after, "split")
-                start = after
-                continue
-            return self.emit(start, end, "whole")
-        return None
+            start = self.split_first(start, end)
+
+    def split_first(self, start: int, end: int) -> int:
+        """Split off the first piece(s) of lines[start:end]; where the rest begins."""
+        line = self.lines[start]
+        if line.startswith(self.indent):
+            return self.indented_code(start, end)
+        if self.is_table(start, end):
+            return self.whole(start, end)
+        heading = self.next("heading", start, end)
+        if heading is not None:
+            return self.split_at(start, heading, heading + 1)
+        if start + 1 < end and _SETEXT_UNDERLINE.fullmatch(self.lines[start + 1]):
+            return self.split_at(start, start, start + 2)
+        rule = self.next("rule", start, end)
+        if rule is not None:
+            return self.split_at(start, rule, rule + 1)
+        if self.starts_list(line):
+            return self.whole(start, end)
+        quote = self.next("quote", start, end)
+        if quote is not None:  # the quote takes the rest
+            return self.split_at(start, quote, end, "whole")
+        reference = self.reference(start, end)
+        if reference is not None:
+            return self.split_at(start, *reference)
+        return self.whole(start, end)
+
+    def split_at(self, start: int, first: int, after: int, kind: str = "split") -> int:
+        """lines[first:after] is a piece of its own, the lines before it a block."""
+        if first > start:
+            self.segment(start, first)
+        self.emit(first, after, kind)
+        return after
+
+    def whole(self, start: int, end: int) -> int:
+        self.emit(start, end, "whole")
+        return end
+
+    def indented_code(self, start: int, end: int) -> int:
+        if self.list_may_claim():
+            return self.whole(start, end)
+        lines = self.lines
+        stop = start  # CodeBlockProcessor: indented (or blank) lines
+        while stop < end and (lines[stop].startswith(self.indent) or not lines[stop].strip()):
+            stop += 1
+        self.emit(start, stop, "split")
+        return stop
 
     def list_may_claim(self) -> bool:
         # ListIndentProcessor takes an indented block into a list item when the
@@ -937,40 +934,55 @@ def media_references(text: str) -> tuple[list[Reference], list[ReferenceProblem]
     fenced code and code spans are not read (they show as typed)."""
     references: list[Reference] = []
     problems: list[ReferenceProblem] = []
+    for number, line in _lines_outside_fences(text):
+        if VIDEO_START.match(line):
+            _video_references(number, line, references, problems)
+        else:
+            _line_references(number, _CODE_SPAN.sub("", line), references, problems)
+    return references, problems
+
+
+def _lines_outside_fences(text: str) -> Iterator[tuple[int, str]]:
+    """(number, line) for each line outside fenced code (and not a fence)."""
     in_fence = False
     for number, line in enumerate(text.split("\n"), start=1):
         if _FENCE.match(line):
             in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
-        if VIDEO_START.match(line):
-            video = parse_video(line)
-            if isinstance(video, str):
-                problems.append(ReferenceProblem(number, video))
-            elif video.transcript and video.transcript.startswith("media/"):
-                references.append(Reference(number, video.transcript))
-            continue
-        line = _CODE_SPAN.sub("", line)
-        for match in _IMAGE.finditer(line):
-            if not match["alt"].strip():
-                shown = match["target"] or "an image"
-                problems.append(
-                    ReferenceProblem(
-                        number,
-                        f"the image {shown} has no alt text: write what it shows between "
-                        "the brackets, ![A till receipt](media/receipt.png)",
-                    )
+        elif not in_fence:
+            yield number, line
+
+
+def _video_references(
+    number: int, line: str, references: list[Reference], problems: list[ReferenceProblem]
+) -> None:
+    video = parse_video(line)
+    if isinstance(video, str):
+        problems.append(ReferenceProblem(number, video))
+    elif video.transcript and video.transcript.startswith("media/"):
+        references.append(Reference(number, video.transcript))
+
+
+def _line_references(
+    number: int, line: str, references: list[Reference], problems: list[ReferenceProblem]
+) -> None:
+    """The images, links and reference definitions of one line (code spans removed)."""
+    for match in _IMAGE.finditer(line):
+        if not match["alt"].strip():
+            shown = match["target"] or "an image"
+            problems.append(
+                ReferenceProblem(
+                    number,
+                    f"the image {shown} has no alt text: write what it shows between "
+                    "the brackets, ![A till receipt](media/receipt.png)",
                 )
-            if (match["target"] or "").startswith("media/"):
-                references.append(Reference(number, match["target"], image=True))
-        for match in _LINK_TARGET.finditer(line):
-            start = match.start()
-            if not _closes_image(line, start):
-                references.append(Reference(number, match["target"]))
-        if match := _DEFINITION.match(line):
+            )
+        if (match["target"] or "").startswith("media/"):
+            references.append(Reference(number, match["target"], image=True))
+    for match in _LINK_TARGET.finditer(line):
+        if not _closes_image(line, match.start()):
             references.append(Reference(number, match["target"]))
-    return references, problems
+    if match := _DEFINITION.match(line):
+        references.append(Reference(number, match["target"]))
 
 
 def _closes_image(line: str, bracket: int) -> bool:

@@ -30,6 +30,15 @@ depth. Ordinary Markdown renders exactly as before; these are bounded instead
   kept), so nh3's parser never sees deep nesting;
 * text nested too deeply for Python-Markdown's recursion is shown as paragraphs.
 
+These bounds override methods of Python-Markdown's internal classes (the link and
+code span processors, the raw HTML extractor, the TOC tree processor) and follow its
+block processors' tests, which change between patch releases: the extractor's
+methods overridden here came in 3.11.1, and before 3.11.3 a text of headings still
+costs its length squared. Processors registered through the extension API alone do
+not bound the raw HTML extractor or the block processors' re-reading without
+changing what ordinary Markdown renders. So pyproject.toml admits only the versions
+these bounds are tested with, and tests/test_markdown.py fails on any other.
+
 Content safety: an image is shown only from a relative path or over https from a
 host in ``settings.LESSON_IMAGE_HOSTS`` (otherwise its alt text is), and heading ids carry
 the prefix ``s-`` (in-page ``#anchor`` links get it too), so a heading never takes

@@ -5,13 +5,16 @@ work that grows in proportion to the text, whatever it holds."""
 import itertools
 import re
 import sys
+import tomllib
 
+import markdown
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.urls import reverse
 from markdown import htmlparser
+from packaging.requirements import Requirement
 
 from courses import markdown as markdown_module
 from courses.markdown import render_markdown
@@ -399,3 +402,37 @@ def test_the_body_limit_is_checked_by_the_model():
     with pytest.raises(ValidationError) as caught:
         lesson.full_clean()
     assert "body_markdown" in caught.value.message_dict
+
+
+# --- Python-Markdown versions: only those the bounds are tested with ---------------
+
+
+def _markdown_requirement() -> Requirement:
+    pyproject = tomllib.loads((settings.BASE_DIR / "pyproject.toml").read_text(encoding="utf-8"))
+    (requirement,) = [
+        Requirement(line)
+        for line in pyproject["project"]["dependencies"]
+        if Requirement(line).name.lower() == "markdown"
+    ]
+    return requirement
+
+
+def test_the_installed_python_markdown_is_one_the_bounds_are_tested_with():
+    """The bounds above override methods of Python-Markdown's internal classes,
+    which change between patch releases (3.11.1 added some, 3.11.3 changed others)."""
+    tested = _markdown_requirement().specifier
+    assert tested.contains(markdown.__version__), (
+        f"Python-Markdown {markdown.__version__} is installed, but courses/markdown.py bounds "
+        f"rendering time by overriding its internals and is tested with Markdown{tested} only "
+        "(pyproject.toml). Run tests/test_markdown.py, tests/test_video.py and "
+        "tests/test_hostile_content.py with this version; if they pass, widen the range in "
+        "pyproject.toml to include it."
+    )
+
+
+def test_the_tested_range_admits_no_newer_python_markdown():
+    """The range ends at the newest release tested (<= or ==), so a new release is
+    never installed untested, as an open bound such as <4 would allow."""
+    tested = _markdown_requirement().specifier
+    upper = [spec for spec in tested if spec.operator in ("<", "<=", "==", "~=", "===")]
+    assert upper and all(spec.operator in ("<=", "==") for spec in upper), tested

@@ -37,7 +37,7 @@ from courses import storage as media_storage
 from courses.models import Course, CourseTranslation, MediaFile, relink_media
 from courses.storage import store_media
 from lessons.models import Lesson, LessonTranslation
-from lessons.services import record_due_completions
+from progress.services import record_due_completions
 from quizzes.models import Choice, Question, Quiz
 
 # What an import does with one course, lesson or quiz.

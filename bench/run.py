@@ -40,7 +40,8 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 
 
 def build():
-    from lessons.services import complete_lesson, start_lesson
+    from lessons.services import start_lesson
+    from progress.services import complete_lesson
     from tests.factories import make_course, make_user
 
     learner = make_user("bench-learner")
@@ -61,7 +62,8 @@ def build_quizzes(learner, courses):
     """A 5-question quiz with 1 attempt and a 50-question quiz with 10 attempts."""
     from django.http import QueryDict
 
-    from quizzes.services import open_attempt, quiz_status, submit_attempt
+    from progress.services import submit_quiz
+    from quizzes.services import open_attempt, quiz_status
     from tests.factories import answer_sheet, make_quiz
 
     quizzes = {}
@@ -80,7 +82,7 @@ def build_quizzes(learner, courses):
             data = QueryDict(mutable=True)
             for key, value in answer_sheet(quiz, attempt, correct=size // 2).items():
                 data.setlist(key, value if isinstance(value, list) else [value])
-            last = submit_attempt(learner, quiz, attempt.pk, data)
+            last = submit_quiz(learner, quiz, attempt.pk, data)
         open_attempt(learner, quiz, attempts)  # the form shows an open attempt
         quizzes[size] = (quiz, last)
     return quizzes
@@ -175,7 +177,7 @@ def build_quiz_history(team, quiz, attempts: int = 10):
 def build_certificate():
     """A certificate, issued the real way: another learner completes a small course."""
     from lessons.models import Certificate
-    from lessons.services import complete_lesson
+    from progress.services import complete_lesson
     from tests.factories import make_course, make_user
 
     certified = make_user("bench-certified", first_name="Cerys", last_name="Certified")

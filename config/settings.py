@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "courses",
     "lessons",
     "quizzes",
+    # The course-progress rule and the learner's player pages (issue 22).
+    "progress",
     # The content format: import_content / export_content (issue 22).
     "authoring",
     # Trainers (issue 11): teams, assignments, dashboard, reminders, analytics.

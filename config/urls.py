@@ -8,6 +8,8 @@ from accounts import urls as accounts_urls
 from config.health import healthz
 from courses import urls as courses_urls
 from lessons import urls as lessons_urls
+from progress import urls as progress_urls
+from quizzes import urls as quizzes_urls
 from training import urls as training_urls
 
 urlpatterns = [
@@ -24,13 +26,27 @@ urlpatterns = [
     path("admin/", include(courses_urls.admin_patterns)),
     path("admin/", admin.site.urls),
     # Previews, search, certificates and their public check, under names of their own.
-    path("", include(courses_urls.preview_patterns)),
+    path("", include(progress_urls.preview_patterns)),
     path("", include(lessons_urls.site_patterns)),
     path("", include(training_urls.certificate_patterns)),
     # Trainers (training/urls.py): the dashboard, exports, assignments, analytics.
     path("trainer/", include("training.urls")),
-    path("courses/<slug:course_slug>/lessons/", include("lessons.urls")),
-    path("", include("quizzes.urls")),
-    # The learner's courses: one namespace served by two apps (courses, training).
-    path("", include((courses_urls.urlpatterns + training_urls.course_patterns, "courses"))),
+    # The player (progress/urls.py): the lesson page and Mark complete.
+    path(
+        "courses/<slug:course_slug>/lessons/", include((progress_urls.lesson_patterns, "lessons"))
+    ),
+    # Quizzes: the quiz page and a result (progress), autosave and My results (quizzes).
+    path("", include((progress_urls.quiz_patterns + quizzes_urls.urlpatterns, "quizzes"))),
+    # The learner's courses: one namespace served by three apps (progress, courses, training).
+    path(
+        "",
+        include(
+            (
+                progress_urls.course_patterns
+                + courses_urls.urlpatterns
+                + training_urls.course_patterns,
+                "courses",
+            )
+        ),
+    ),
 ]

@@ -30,7 +30,7 @@ def new_content_version() -> str:
 class CourseQuerySet(models.QuerySet):
     def content_changed(self) -> str:
         """Give these courses a new content_version (returned): their lessons or
-        quizzes changed (lessons.structure). A single UPDATE, so call it after the
+        quizzes changed (progress.structure). A single UPDATE, so call it after the
         change, in its transaction."""
         version = new_content_version()
         self.update(content_version=version)
@@ -81,7 +81,7 @@ class Course(models.Model):
     )
 
     # What every learner of the course sees alike (its published lessons and quizzes)
-    # is cached under this token (lessons.structure). It is in the row every page
+    # is cached under this token (progress.structure). It is in the row every page
     # reads anyway, so each app server agrees on it at no cost. A new token is written
     # by every save() and after every change to the course's lessons and quizzes;
     # tokens are never reused, so a cache entry can only go unused, never be wrong.

@@ -6,5 +6,5 @@ class LessonsConfig(AppConfig):
     name = "lessons"
 
     def ready(self) -> None:
-        # Connect the receivers: the search index's, and the course structure's version.
-        from lessons import signals, structure  # noqa: F401
+        # Connect the search index's receivers.
+        from lessons import signals  # noqa: F401

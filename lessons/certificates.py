@@ -1,6 +1,6 @@
 """Certificates: who may see one, finding one by its code, revoking, the PDF.
 
-A certificate is issued with its completion by ``lessons.services.record_course_completion``.
+A certificate is issued with its completion by ``progress.services.record_course_completion``.
 Every page, the PDF and the admin ask the functions here, so "who may see a
 certificate" and "what revoking means" are decided once.
 

@@ -33,12 +33,7 @@ from django.utils.translation import ngettext
 
 from common.http import CONTROL_CHARACTERS, MalformedInput, parse_id
 from courses.translations import content_language
-from lessons.models import ProgressState
-from lessons.services import (
-    lessons_with_state,
-    record_course_completion,
-    record_lesson_completion,
-)
+from lessons.services import lessons_left
 from quizzes.answers import Listed, Match, language_of, match_answer
 from quizzes.models import Answer, Attempt, Choice, Question, QuestionType, Quiz, ShowAnswers
 from quizzes.translations import TranslatedAnswers, short_answers_in_translations
@@ -161,9 +156,9 @@ def check_quiz_open(learner, quiz: Quiz) -> None:
     if quiz.retired_at is not None:
         raise QuizLocked(_("This quiz is no longer available."))
     if quiz.is_final_assessment:
-        lessons = lessons_with_state(learner, quiz.course)
-        left = sum(lesson.state != ProgressState.COMPLETED for lesson in lessons)
-        if not lessons or left:
+        left = lessons_left(learner, quiz.course)
+        if left is None or left:  # None: no lessons yet
+            left = left or 0
             raise QuizLocked(
                 ngettext(
                     "The final assessment opens when every lesson is complete: "
@@ -437,7 +432,17 @@ def submit_attempt(learner, quiz: Quiz, attempt_id: int, data: QueryDict) -> Att
     result; a re-post of a submitted attempt raises AttemptClosed. A timed attempt
     posted after its deadline is graded with blanks counted wrong; posted after the
     grace, with its saved answers instead of the posted ones.
+
+    Only grades: the lesson or course completion a pass brings is recorded by
+    progress.services.submit_quiz (the quiz page's submit), which grades through
+    :func:`grade_submission` in its own transaction.
     """
+    return grade_submission(learner, quiz, attempt_id, data)
+
+
+def grade_submission(learner, quiz: Quiz, attempt_id: int, data: QueryDict) -> Attempt:
+    """:func:`submit_attempt`'s grading in the caller's transaction (no savepoint of
+    its own; the attempt row stays locked until that transaction ends)."""
     attempt = _locked_attempt(learner, quiz, attempt_id)
     questions = questions_for(quiz, attempt)
     now = timezone.now()
@@ -453,9 +458,17 @@ def close_expired_attempt(learner, quiz: Quiz, attempt: Attempt) -> Attempt | No
     """Grade the open attempt with its saved answers if its time is up (the quiz page
     was opened after the deadline); None if it is not timed or time is left.
 
-    Raises AttemptClosed (with the attempt) if another request graded it first."""
+    Raises AttemptClosed (with the attempt) if another request graded it first.
+    Only grades, as :func:`submit_attempt`: progress.services.close_expired_quiz
+    also records what a pass completes."""
     if not time_is_up(attempt, timezone.now()):
         return None
+    return grade_expired_attempt(learner, quiz, attempt)
+
+
+def grade_expired_attempt(learner, quiz: Quiz, attempt: Attempt) -> Attempt:
+    """Grade an open attempt whose time is up (the caller checked :func:`time_is_up`)
+    with its saved answers, in the caller's transaction (no savepoint of its own)."""
     attempt = _locked_attempt(learner, quiz, attempt.pk)
     questions = questions_for(quiz, attempt)
     return _grade(learner, quiz, attempt, questions, saved_answers(questions, attempt))
@@ -482,8 +495,8 @@ def _locked_attempt(learner, quiz: Quiz, attempt_id: int) -> Attempt:
 def _grade(
     learner, quiz: Quiz, attempt: Attempt, questions: list[Question], given: dict[int, GivenAnswer]
 ) -> Attempt:
-    """Record one answer per question (a missing one is blank, and wrong), the score,
-    and the lesson or course completion a pass brings."""
+    """Record one answer per question (a missing one is blank, and wrong) and the
+    score; what a pass completes is progress's (progress.services)."""
     answers = []
     short = any(question.type == QuestionType.SHORT for question in questions)
     translated = short_answers_in_translations(quiz) if short else {}
@@ -518,11 +531,6 @@ def _grade(
     attempt.passed = passes(attempt.score, attempt.max_score, quiz.pass_mark)
     attempt.submitted_at = timezone.now()
     attempt.save(update_fields=["score", "max_score", "percent", "passed", "submitted_at"])
-    if attempt.passed:
-        if quiz.is_final_assessment:
-            record_course_completion(learner, quiz.course)
-        else:
-            record_lesson_completion(learner, quiz.lesson)
     return attempt
 
 

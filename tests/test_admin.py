@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from courses.roles import ensure_content_editors_group
 from lessons.models import Lesson
-from lessons.services import record_lesson_completion
+from progress.services import record_lesson_completion
 from quizzes.models import Question
 from tests.factories import make_course, make_lesson, make_quiz, make_user
 from training.roles import ensure_trainers_group

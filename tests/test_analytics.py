@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lessons.models import LessonProgress
-from lessons.services import record_lesson_completion, start_lesson
+from lessons.services import start_lesson
+from progress.services import record_lesson_completion
 from tests.factories import (
     default_questions,
     make_course,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Profile
-from lessons.services import record_lesson_completion
+from progress.services import record_lesson_completion
 from tests.factories import make_user
 from training.change_emails import send_change_emails
 from training.models import AssignmentChangeEmail, AssignmentEvent, Team

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lessons.models import Certificate, CourseCompletion, LessonProgress
-from lessons.services import record_lesson_completion
+from progress.services import record_lesson_completion
 from quizzes.models import Attempt
 from tests.factories import make_course, make_graded_attempt, make_quiz, make_user
 from training.models import Assignment, AssignmentAction, AssignmentEvent, Team

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from courses.models import Course
 from lessons.models import LessonProgress
-from lessons.services import record_lesson_completion
+from progress.services import record_lesson_completion
 from tests.factories import make_course, make_quiz, make_user
 from training.assignments import assigned_courses, due_label
 from training.models import Assignment

@@ -16,7 +16,7 @@ from accounts.models import Profile
 from courses.models import CourseTranslation
 from lessons.certificates import certificate_language, certificate_pdf, in_learners_language
 from lessons.models import Certificate, CourseCompletion
-from lessons.services import complete_lesson
+from progress.services import complete_lesson
 from tests.factories import make_course
 from tests.visible_text import visible_text
 

@@ -24,8 +24,8 @@ from lessons.certificates import (
     verification_url,
 )
 from lessons.models import Certificate, CourseCompletion
-from lessons.services import complete_lesson
-from quizzes.services import open_attempt, quiz_status, submit_attempt
+from progress.services import complete_lesson, submit_quiz
+from quizzes.services import open_attempt, quiz_status
 from tests.factories import answer_sheet, make_course, make_quiz, make_user
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def pass_quiz(learner, quiz, correct: bool | int = True):
     data = QueryDict(mutable=True)
     for key, value in answer_sheet(quiz, attempt, correct).items():
         data.setlist(key, value if isinstance(value, list) else [value])
-    return submit_attempt(learner, quiz, attempt.pk, data)
+    return submit_quiz(learner, quiz, attempt.pk, data)
 
 
 def complete(learner, course, final=None, correct: bool | int = True) -> Certificate:

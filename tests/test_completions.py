@@ -17,13 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lessons.models import Certificate, CourseCompletion, LessonProgress, ProgressState
-from lessons.services import (
-    CourseState,
-    complete_lesson,
-    course_progress,
-    record_course_completion,
-    start_lesson,
-)
+from lessons.services import start_lesson
+from progress.rules import CourseState, course_progress
+from progress.services import complete_lesson, record_course_completion
 from quizzes.models import Attempt
 from tests.factories import make_course, make_lesson, make_quiz, make_user, take_quiz
 from training.assignments import assigned_courses
@@ -398,7 +394,7 @@ def test_the_dashboard_shows_the_best_final_score_beside_awaiting_final(
 
 def test_the_dashboard_asks_the_same_rule_as_the_course_page(learner, team, trainer, course):
     """The dashboard counts in SQL and asks CourseProgress; the counts agree with
-    the learner's own (lessons.services) at every step."""
+    the learner's own (progress.rules) at every step."""
     final = make_quiz(course=course)
     assign_course(by=trainer, course=course, team=team)
     for step in (

@@ -12,7 +12,8 @@ import pytest
 from django.urls import reverse
 from django.utils import formats, timezone
 
-from lessons.services import record_lesson_completion, start_lesson
+from lessons.services import start_lesson
+from progress.services import record_lesson_completion
 from tests.factories import make_course, make_user
 from training.assignments import CourseRecord, Covering, assigned_courses, due_state
 from training.dashboard import build_dashboard
@@ -59,7 +60,7 @@ def kira(team):
 
 
 def _record(done=(), published=(1, 2, 3)):
-    from lessons.services import CourseProgress
+    from progress.rules import CourseProgress
 
     now = timezone.now()
     return CourseRecord(

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from lessons.models import CourseCompletion
-from lessons.services import record_lesson_completion
+from progress.services import record_lesson_completion
 from quizzes.drafts import TOKEN_FIELD, sign_attempt
 from quizzes.services import open_attempt, quiz_status
 from tests.conftest import PASSWORD

@@ -17,7 +17,8 @@ from pypdf import PdfReader
 from accounts.models import Invitation, Profile
 from accounts.provisioning import send_invitations
 from lessons.models import Certificate
-from lessons.services import complete_lesson, start_lesson
+from lessons.services import start_lesson
+from progress.services import complete_lesson
 from tests.conftest import PASSWORD
 from tests.factories import make_course, make_quiz, make_user
 from training.models import Assignment

@@ -317,7 +317,7 @@ def test_training_uses_named_date_formats_only():
 
 
 def test_the_dashboard_dates_in_german(trainer_client, assigned, course, team, learner):
-    from lessons.services import record_lesson_completion
+    from progress.services import record_lesson_completion
 
     for lesson in course.lessons.all():
         record_lesson_completion(learner, lesson)

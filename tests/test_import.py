@@ -11,7 +11,8 @@ from authoring.content_files import read_content
 from authoring.importing import import_content
 from courses.models import Course
 from lessons.models import Lesson, LessonProgress, ProgressState
-from lessons.services import record_lesson_completion, start_lesson
+from lessons.services import start_lesson
+from progress.services import record_lesson_completion
 from quizzes.models import Choice, Question, Quiz
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from lessons.certificates import revoke_certificate
 from lessons.models import Certificate, CourseCompletion
-from lessons.services import complete_lesson
+from progress.services import complete_lesson
 from tests.factories import make_course
 from tests.visible_text import visible_text
 

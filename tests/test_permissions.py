@@ -38,7 +38,7 @@ from django.utils import timezone
 from courses.models import Course, MediaFile, Visibility
 from courses.roles import ensure_content_editors_group, may_preview_content
 from lessons.models import Certificate, CourseCompletion, Lesson, LessonProgress
-from lessons.services import complete_lesson, record_course_completion
+from progress.services import complete_lesson, record_course_completion
 from quizzes.models import Attempt, Question, Quiz
 from tests.factories import make_course, make_quiz, make_user, take_quiz
 from tests.visible_text import is_html, template_syntax_in

@@ -10,15 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lessons.models import Lesson
-from lessons.services import (
-    complete_lesson,
+from lessons.services import start_lesson
+from progress.rules import (
     courses_with_next_step,
     lesson_to_continue,
     lessons_with_state,
     minutes_left,
-    record_lesson_completion,
-    start_lesson,
 )
+from progress.services import complete_lesson, record_lesson_completion
 from quizzes.models import Attempt
 from tests.factories import make_course, make_quiz
 from tests.test_queries import count_queries, course_with_progress, warm_caches
@@ -248,7 +247,7 @@ def test_my_learning_with_assignments_costs_what_it_did(
     # session, user; assignments and their lessons, their courses with the learner's
     # progress (2), done, published, finals; every visible course (with completion
     # and final passed) and the learner's progress (2). The lessons and quizzes are
-    # cached (lessons.structure).
+    # cached (progress.structure).
     with django_assert_max_num_queries(11):
         learner_client.get(reverse("courses:my_learning"))
 

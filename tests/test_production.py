@@ -35,7 +35,7 @@ from config.errors import MethodNotAllowedPage
 from config.request_log import user_id
 from config.urls import urlpatterns as site_urlpatterns
 from lessons.models import Certificate
-from lessons.services import complete_lesson
+from progress.services import complete_lesson
 from tests.factories import make_course, make_quiz, make_user, take_quiz
 from training.services import assign_course
 

@@ -4,16 +4,15 @@ import pytest
 from django.utils import timezone
 
 from lessons.models import LessonProgress, ProgressState
-from lessons.services import (
-    LessonError,
-    complete_lesson,
+from lessons.services import LessonError, start_lesson
+from progress.rules import (
     courses_with_progress,
     lesson_to_continue,
     lessons_with_state,
     percent_complete,
     progress_from_lessons,
-    start_lesson,
 )
+from progress.services import complete_lesson
 from tests.factories import make_course
 
 pytestmark = pytest.mark.django_db

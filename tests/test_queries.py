@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from courses.models import Course
-from lessons.services import record_lesson_completion, start_lesson
-from lessons.structure import course_structures
+from lessons.services import start_lesson
+from progress.services import record_lesson_completion
+from progress.structure import course_structures
 from quizzes.models import Attempt
 from tests.factories import make_course, make_quiz
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def warm_caches(client) -> None:
     """As on every page after a person's first, and every course page after a
     course's first reader: the navigation's flag (training/navigation.py) and the
-    courses' structures (lessons.structure) are cached, so counts are the page's
+    courses' structures (progress.structure) are cached, so counts are the page's
     own queries. (A course's first reader after a change pays two queries more:
     tests/test_structure.py.)"""
     client.get(reverse("accounts:profile"))

@@ -10,8 +10,9 @@ from django.http import QueryDict
 
 from authoring.content_files import read_content
 from authoring.importing import import_content
+from progress.services import submit_quiz
 from quizzes.models import Answer, Attempt, Question, Quiz
-from quizzes.services import open_attempt, submit_attempt
+from quizzes.services import open_attempt
 from tests.factories import answer_sheet
 from tests.test_content_files import COURSE_MD, errors_for, write_course
 
@@ -160,7 +161,7 @@ def submit_passing(learner, quiz):
     data = QueryDict(mutable=True)
     for key, value in answer_sheet(quiz, attempt).items():
         data.setlist(key, value if isinstance(value, list) else [value])
-    return submit_attempt(learner, quiz, attempt.pk, data)
+    return submit_quiz(learner, quiz, attempt.pk, data)
 
 
 @pytest.mark.django_db

@@ -18,12 +18,9 @@ from authoring.content_files import read_content
 from authoring.content_hash import quiz_hash
 from authoring.importing import import_content
 from lessons.models import LessonProgress, ProgressState
-from lessons.services import (
-    LessonError,
-    complete_lesson,
-    course_progress,
-    record_lesson_completion,
-)
+from lessons.services import LessonError
+from progress.rules import course_progress
+from progress.services import close_expired_quiz, complete_lesson, record_lesson_completion
 from quizzes import drafts
 from quizzes.answers import answer_form, answer_key
 from quizzes.models import Answer, Attempt, Question, QuestionType, Quiz, ShowAnswers
@@ -35,6 +32,7 @@ from quizzes.services import (
     QuizLocked,
     TamperedAnswers,
     answers_visible,
+    check_quiz_open,
     close_expired_attempt,
     is_correct,
     open_attempt,
@@ -148,6 +146,15 @@ def test_passing_a_lesson_quiz_completes_the_lesson(learner, quiz):
     assert progress.state == ProgressState.COMPLETED
 
 
+def test_grading_alone_completes_nothing(learner, quiz):
+    """quizzes only grade: what a pass completes is recorded by progress.services
+    (submit_quiz, the quiz page's submit), so quizzes never import it."""
+    attempt = open_attempt(learner, quiz, used=0)
+    graded = submit_attempt(learner, quiz, attempt.pk, as_post(answer_sheet(quiz, attempt)))
+    assert graded.passed
+    assert not LessonProgress.objects.filter(learner=learner).exists()
+
+
 def test_mark_complete_is_refused_for_a_lesson_with_a_quiz(learner, quiz):
     with pytest.raises(LessonError, match="Pass this lesson's quiz"):
         complete_lesson(learner, quiz.lesson)
@@ -240,6 +247,23 @@ def test_final_assessment_is_locked_until_every_lesson_is_complete(learner):
         open_attempt(learner, final, used=0)
     record_lesson_completion(learner, second)
     assert open_attempt(learner, final, used=0) is not None
+
+
+def test_the_final_assessment_gate_costs_one_query(learner, django_assert_num_queries):
+    course = make_course(lessons=3)
+    final = make_quiz(course=course)
+    for lesson in course.lessons.all():
+        record_lesson_completion(learner, lesson)
+    with django_assert_num_queries(1):  # the lessons left (lessons.services.lessons_left)
+        check_quiz_open(learner, final)
+
+
+def test_a_final_assessment_without_published_lessons_stays_locked(learner):
+    course = make_course(lessons=1)
+    final = make_quiz(course=course)
+    course.lessons.update(retired_at=timezone.now())
+    with pytest.raises(QuizLocked, match="0 lessons to go"):
+        open_attempt(learner, final, used=0)
 
 
 def test_course_completes_only_when_the_final_assessment_is_passed(learner):
@@ -557,6 +581,17 @@ def test_an_expired_attempt_is_closed_with_its_saved_answers(learner, timed):
     assert (graded.score, graded.max_score, graded.is_submitted) == (3, 4, True)
     with pytest.raises(AttemptClosed):
         close_expired_attempt(learner, timed, attempt)
+
+
+def test_an_expired_attempt_closed_by_the_quiz_page_completes_the_lesson(learner, timed):
+    attempt = open_attempt(learner, timed, used=0)
+    save_right_answers(attempt, timed, 4)
+    assert close_expired_quiz(learner, timed, attempt) is None  # time left
+    move_deadline(attempt, 1)
+    graded = close_expired_quiz(learner, timed, attempt)
+    assert (graded.score, graded.passed) == (4, True)
+    progress = LessonProgress.objects.get(learner=learner, lesson=timed.lesson)
+    assert progress.state == ProgressState.COMPLETED
 
 
 def test_nothing_is_saved_after_the_deadline(learner, timed):

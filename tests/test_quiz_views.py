@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lessons.models import LessonProgress
-from lessons.services import record_lesson_completion
+from progress.services import record_lesson_completion
 from quizzes.models import Answer, Attempt
 from tests.factories import answer_sheet, make_course, make_quiz, make_user
 

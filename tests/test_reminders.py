@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from lessons.services import record_lesson_completion
+from progress.services import record_lesson_completion
 from tests.factories import make_course, make_user
 from training.management.commands import send_reminders
 from training.models import Assignment, ReminderSent

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import get_resolver, reverse
 
-from lessons.services import record_lesson_completion
+from progress.services import record_lesson_completion
 from tests.factories import make_graded_attempt, make_quiz
 
 pytestmark = pytest.mark.django_db

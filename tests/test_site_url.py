@@ -31,7 +31,7 @@ from django.db import connection
 from django.urls import reverse
 
 from lessons.models import Certificate
-from lessons.services import complete_lesson
+from progress.services import complete_lesson
 from tests.conftest import PASSWORD
 from tests.factories import make_course
 

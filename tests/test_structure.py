@@ -1,4 +1,4 @@
-"""The cached course structure (lessons.structure): read once per content version,
+"""The cached course structure (progress.structure): read once per content version,
 and every way content changes gives the course a new version, so learners see the
 change at once, on every app server, with a cache that was warm before it."""
 
@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from courses.models import Course
 from lessons.models import Lesson
-from lessons.services import course_quizzes, courses_with_next_step, lessons_with_state
-from lessons.structure import course_structure
+from progress.rules import course_quizzes, courses_with_next_step, lessons_with_state
+from progress.structure import course_structure
 from quizzes.models import Quiz
 from tests.factories import make_course, make_lesson, make_quiz
 

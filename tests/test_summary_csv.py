@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profile
-from lessons.services import record_lesson_completion, start_lesson
+from lessons.services import start_lesson
+from progress.services import record_lesson_completion
 from tests.factories import make_course, make_quiz, make_user, take_quiz
 from tests.test_queries import warm_caches
 from training.dashboard import SUMMARY_HEADER, build_dashboard

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from lessons.services import record_lesson_completion, start_lesson
+from lessons.services import start_lesson
+from progress.services import record_lesson_completion
 from quizzes.models import Attempt
 from tests.factories import make_course, make_quiz, make_user
 from tests.test_queries import warm_caches
@@ -315,7 +316,7 @@ def test_trainer_pages_do_not_grow_with_team_size(client, admin_user):
     # the learners with their counts, the assignments covering them (with their
     # lessons), memberships, then the page's cells in two queries; the learner page
     # also lists completions and certificates, and reads the courses and the
-    # learner's progress in them apart (lessons.services.courses_with_next_step).
+    # learner's progress in them apart (progress.rules.courses_with_next_step).
     assert dashboard <= 12 and export <= 12 and learner_page <= 13, counts
 
 

@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lessons.models import LessonProgress, ProgressState
-from lessons.services import complete_lesson, start_lesson
+from lessons.services import start_lesson
+from progress.services import complete_lesson
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@
   for the dashboard and CSV (training.dashboard, in bulk).
 - An assignment is complete when its lessons are complete (a lesson with a
   quiz is complete when the quiz is passed) and, for a whole course, when the
-  learner completed the course (lessons.services decides that; a recorded
+  learner completed the course (progress.rules decides that; a recorded
   completion lasts when lessons are added later). An assignment that requires
   a fresh completion is satisfied only by a completion recorded after it was
   made: a learner who completed the course before starts it again (a new run;
@@ -36,7 +36,7 @@ from django.utils.translation import ngettext
 
 from courses.models import Course
 from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressState
-from lessons.services import (
+from progress.rules import (
     CourseProgress,
     CourseState,
     courses_with_progress,
@@ -205,7 +205,7 @@ def _due_order(status: AssignmentStatus) -> tuple:
 
 def assignment_status(covering: Covering, record: CourseRecord) -> AssignmentStatus:
     """Whether the learner finished one assignment: its chosen lessons, or the
-    whole course as lessons.services decides it (a fresh completion asked for:
+    whole course as progress.rules decides it (a fresh completion asked for:
     only a completion recorded after the assignment counts)."""
     assignment, progress = covering.assignment, record.progress
     chosen = covering.chosen & record.published

@@ -5,7 +5,7 @@ course individually outside their teams. Per learner the database counts the
 lessons done, their last activity, best final score and recorded completion
 (one query, whatever the number of learners); the assignments covering them
 come in three more. Then Python asks the one rule for each learner's course
-state (``lessons.services.CourseProgress``) and due state
+state (``progress.rules.CourseProgress``) and due state
 (``training.assignments.due_state``), so the tiles, "Overdue only", sorting
 and paging all use the same answer as My learning. Cells (state and best quiz
 score per lesson) are fetched for the learners on the page only.
@@ -41,7 +41,7 @@ from django.utils.translation import gettext_lazy
 from common.queries import SubqueryCount
 from courses.models import Course
 from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressState
-from lessons.services import CourseProgress, CourseState, percent_complete
+from progress.rules import CourseProgress, CourseState, percent_complete
 from quizzes.models import Attempt, Quiz
 from training.assignments import CourseRecord, DueState, coverage, covered_by, due_state
 from training.models import Assignment, Team

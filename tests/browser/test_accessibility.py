@@ -3,7 +3,8 @@ phone, in light and dark mode."""
 
 import pytest
 
-from lessons.services import record_lesson_completion, start_lesson
+from lessons.services import start_lesson
+from progress.services import record_lesson_completion
 from quizzes.models import Quiz
 from tests.browser.conftest import (
     answer_quiz,

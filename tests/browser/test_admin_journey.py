@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from lessons.models import LessonProgress
-from lessons.services import record_lesson_completion
+from progress.services import record_lesson_completion
 from tests.browser.conftest import log_in
 from tests.factories import make_lesson
 

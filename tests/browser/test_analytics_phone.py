@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from lessons.services import record_lesson_completion, start_lesson
+from lessons.services import start_lesson
+from progress.services import record_lesson_completion
 from quizzes.models import Quiz
 from tests.browser.conftest import has_sideways_scroll, log_in, serious_axe_violations
 from tests.factories import as_post, make_user
@@ -30,7 +31,8 @@ MAX_DESKTOP_HEIGHT = 6000
 def take(learner, quiz, right: int) -> None:
     """Submit an attempt with the first ``right`` questions right, the rest wrong (the
     first wrong choice; the sample course's questions have several)."""
-    from quizzes.services import open_attempt, quiz_status, submit_attempt
+    from progress.services import submit_quiz
+    from quizzes.services import open_attempt, quiz_status
 
     attempt = open_attempt(learner, quiz, quiz_status(learner, quiz).used)
     sheet = {"attempt": str(attempt.pk)}
@@ -43,7 +45,7 @@ def take(learner, quiz, right: int) -> None:
         if question.type != "multiple":
             chosen = chosen[:1]
         sheet[key] = [str(choice.pk) for choice in chosen]
-    submit_attempt(learner, quiz, attempt.pk, as_post(sheet))
+    submit_quiz(learner, quiz, attempt.pk, as_post(sheet))
 
 
 @pytest.fixture

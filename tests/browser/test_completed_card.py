@@ -9,7 +9,7 @@ import pytest
 from django.utils import formats, timezone
 from playwright.sync_api import expect
 
-from lessons.services import record_lesson_completion
+from progress.services import record_lesson_completion
 from tests.browser.conftest import has_sideways_scroll, log_in, serious_axe_violations
 from tests.factories import make_course
 from training.models import Team

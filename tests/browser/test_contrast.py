@@ -7,7 +7,8 @@ sets data-bs-theme), so Playwright's colour-scheme emulation switches it."""
 import pytest
 from django.urls import reverse
 
-from lessons.services import complete_lesson, start_lesson
+from lessons.services import start_lesson
+from progress.services import complete_lesson
 from tests.browser.conftest import log_in
 from tests.factories import make_course, make_quiz
 

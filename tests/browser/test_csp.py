@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from lessons.models import Certificate
-from lessons.services import record_lesson_completion
+from progress.services import record_lesson_completion
 from quizzes.models import Quiz
 from tests.browser.conftest import answer_quiz, log_in
 from tests.factories import take_quiz

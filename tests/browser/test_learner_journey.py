@@ -93,7 +93,7 @@ def plain_course(transactional_db):
 
 
 def test_finishing_the_last_lesson_shows_course_complete(page, live_server, learner, plain_course):
-    from lessons.services import complete_lesson
+    from progress.services import complete_lesson
 
     *earlier, last = plain_course.lessons.all()
     for lesson in earlier:

@@ -8,7 +8,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from lessons.models import Certificate
-from lessons.services import record_lesson_completion, start_lesson
+from lessons.services import start_lesson
+from progress.services import record_lesson_completion
 from quizzes.models import Attempt, Quiz
 from tests.browser.conftest import log_in
 from tests.factories import make_graded_attempt, take_quiz

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from lessons.services import record_lesson_completion
+from progress.services import record_lesson_completion
 from tests.browser.conftest import log_in
 
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}

@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from lessons.models import LessonProgress
-from lessons.services import record_lesson_completion
+from progress.services import record_lesson_completion
 from tests.browser.conftest import has_sideways_scroll, serious_axe_violations
 from tests.conftest import PASSWORD
 from training.models import Assignment, Team

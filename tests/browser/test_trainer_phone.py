@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from lessons.services import record_lesson_completion, start_lesson
+from lessons.services import start_lesson
+from progress.services import record_lesson_completion
 from quizzes.models import Quiz
 from tests.browser.conftest import log_in
 from tests.factories import make_graded_attempt, make_user

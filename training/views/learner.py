@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 
 from common.http import post_only
 from courses.models import Course
-from courses.views import learner_course_or_404, visible_course
-from lessons.services import courses_with_next_step, lesson_to_continue, next_steps_among
 from lessons.translations import show_in_language
+from progress.rules import courses_with_next_step, lesson_to_continue, next_steps_among
+from progress.views import learner_course_or_404, visible_course
 from training.assignments import assigned_courses, fresh_start_asked
 from training.roles import can_follow
 from training.services import AssignmentError, start_fresh_run

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from courses.models import Course
 from lessons.services import start_lesson
-from quizzes.services import open_attempt, questions_for, quiz_status, submit_attempt
+from progress.services import submit_quiz
+from quizzes.services import open_attempt, questions_for, quiz_status
 from training.models import Assignment, Team
 from training.roles import ensure_trainers_group
 
@@ -182,4 +183,4 @@ def _take(learner, quiz, knows: Callable[[object], bool], rng: random.Random) ->
         else:
             chosen = [rng.choice(wrong)]
         data.setlist(field, [str(pk) for pk in chosen])
-    return submit_attempt(learner, quiz, attempt.pk, data).passed
+    return submit_quiz(learner, quiz, attempt.pk, data).passed

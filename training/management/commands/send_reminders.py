@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from common.language import language_for_user
-from lessons.services import CourseState
+from progress.rules import CourseState
 from training.assignments import AssignedCourse, DueState, assigned_courses
 from training.models import Assignment, ReminderSent
 from training.services import AUDIT_LANGUAGE

@@ -1,6 +1,6 @@
 """What every learner of a course sees alike: its published lessons in order and its
 published quizzes. Read once per content version and cached, so a learner's page reads
-only the learner's own rows (lessons.services).
+only the learner's own rows (progress.rules).
 
 The key is ``Course.content_version``, a token in the course row the pages read
 anyway: every app server agrees on it whether the cache is per process or shared
@@ -113,8 +113,8 @@ def _courses_of(instance: Lesson | Quiz) -> set[int]:
     return set(Lesson.objects.filter(pk=instance.lesson_id).values_list("course_id", flat=True))
 
 
-@receiver(pre_save, sender=Lesson, dispatch_uid="lessons.structure.before_lesson")
-@receiver(pre_save, sender=Quiz, dispatch_uid="lessons.structure.before_quiz")
+@receiver(pre_save, sender=Lesson, dispatch_uid="progress.structure.before_lesson")
+@receiver(pre_save, sender=Quiz, dispatch_uid="progress.structure.before_quiz")
 def remember_course_before(sender, instance, raw=False, **kwargs) -> None:
     """A lesson or quiz moved to another course (the admin allows it) changes both."""
     if raw or instance._state.adding:
@@ -129,10 +129,10 @@ def remember_course_before(sender, instance, raw=False, **kwargs) -> None:
     instance._courses_before = set(courses) - {None}
 
 
-@receiver(post_save, sender=Lesson, dispatch_uid="lessons.structure.lesson_saved")
-@receiver(post_save, sender=Quiz, dispatch_uid="lessons.structure.quiz_saved")
-@receiver(post_delete, sender=Lesson, dispatch_uid="lessons.structure.lesson_deleted")
-@receiver(post_delete, sender=Quiz, dispatch_uid="lessons.structure.quiz_deleted")
+@receiver(post_save, sender=Lesson, dispatch_uid="progress.structure.lesson_saved")
+@receiver(post_save, sender=Quiz, dispatch_uid="progress.structure.quiz_saved")
+@receiver(post_delete, sender=Lesson, dispatch_uid="progress.structure.lesson_deleted")
+@receiver(post_delete, sender=Quiz, dispatch_uid="progress.structure.quiz_deleted")
 def course_content_changed(sender, instance, raw=False, **kwargs) -> None:
     if raw:  # loaddata: no course rows to rely on yet
         return

@@ -25,6 +25,7 @@ from lessons.models import Lesson, ProgressState
 from lessons.services import LessonError, start_lesson
 from lessons.translations import show_in_language
 from progress.rules import (
+    CourseProgress,
     LearnerCourse,
     as_new_learner,
     courses_with_progress,
@@ -103,15 +104,7 @@ def course_complete(request: HttpRequest, course_slug: str) -> HttpResponse:
         messages.info(request, _("Pass the final assessment to complete the course."))
         return redirect(state.final)
     if progress.state != ProgressState.COMPLETED:
-        messages.info(
-            request,
-            ngettext(
-                "You have %(remaining)s of %(total)s lesson still to finish.",
-                "You have %(remaining)s of %(total)s lessons still to finish.",
-                progress.total,
-            )
-            % {"remaining": progress.remaining, "total": progress.total},
-        )
+        _say_lessons_left(request, progress)
         return redirect(course)
     completion = state.completion or record_course_completion(request.user, course)
     show_in_language([course], state.lessons)
@@ -236,15 +229,7 @@ def next_step_after(request: HttpRequest, lesson: Lesson) -> str:
         return reverse("lessons:detail", args=[course.slug, later[0].slug])
     if progress.awaiting_final:
         return final.get_absolute_url()
-    messages.info(
-        request,
-        ngettext(
-            "You have %(remaining)s of %(total)s lesson still to finish.",
-            "You have %(remaining)s of %(total)s lessons still to finish.",
-            progress.total,
-        )
-        % {"remaining": progress.remaining, "total": progress.total},
-    )
+    _say_lessons_left(request, progress)
     return reverse("courses:continue", args=[course.slug])
 
 
@@ -420,4 +405,17 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
             "final": final,
             "progress": course_state.progress,
         },
+    )
+
+
+def _say_lessons_left(request: HttpRequest, progress: CourseProgress) -> None:
+    """The one message for a course not finished yet: how many lessons are left."""
+    messages.info(
+        request,
+        ngettext(
+            "You have %(remaining)s of %(total)s lesson still to finish.",
+            "You have %(remaining)s of %(total)s lessons still to finish.",
+            progress.total,
+        )
+        % {"remaining": progress.remaining, "total": progress.total},
     )

@@ -219,6 +219,7 @@ def run_one(db: str, users: int, seconds: int) -> dict:
             # Where a dropped request would come from, in gunicorn's log.
             "worker_replaced": app_log.count("Autorestarting worker"),
             "worker_timeouts": app_log.count("WORKER TIMEOUT"),
+            "worker_gave_up": app_log.count("requests unanswered (graceful timeout)"),
         }
     finally:
         if app is not None:
@@ -244,7 +245,8 @@ def report(r: dict) -> str:
         )
     lines.append(
         f"  gunicorn: {r['worker_replaced']} workers replaced (max_requests), "
-        f"{r['worker_timeouts']} worker timeouts"
+        f"{r['worker_timeouts']} worker timeouts, "
+        f"{r['worker_gave_up']} workers out of graceful time"
     )
     if r["failures"]:
         lines.append("  failures (Locust):\n" + r["errors"])

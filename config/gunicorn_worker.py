@@ -88,17 +88,34 @@ class DrainingThreadWorker(ThreadWorker):
                 self.accept_queued(sock)
             sock.close()
 
-        while self.nr_conns > 0 and time.monotonic() < deadline:
+        # Until nothing is held: no request in the thread pool, no connection waiting
+        # for its request. (Not gunicorn's nr_conns: threads update it without a lock,
+        # and it can stay above 0 with nothing held.)
+        started = time.monotonic()
+        while time.monotonic() < deadline:
             self.notify()
-            for key, _ in self.poller.select(0.05):
-                key.data(key.fileobj)  # a request arrived: to the thread pool
             for fut in futures.wait(self.futures, timeout=0).done:
                 self.futures.remove(fut)
             self.close_idle_keepalive()
+            if not self.futures and not self.waiting():
+                break
+            for key, _ in self.poller.select(0.05):
+                key.data(key.fileobj)  # a request arrived: to the thread pool
 
         self.tpool.shutdown(False)
-        self.poller.close()
         futures.wait(self.futures, timeout=max(0.0, deadline - time.monotonic()))
+        left = sum(not fut.done() for fut in self.futures) + self.waiting()
+        if left:  # the graceful timeout ran out: these are reset as the process exits
+            self.log.warning("Worker exits with %d requests unanswered (graceful timeout)", left)
+        else:
+            self.log.info("Worker answered what it held in %.1f s", time.monotonic() - started)
+        self.poller.close()
+
+    def waiting(self) -> int:
+        """Connections accepted whose request has not arrived (the poller's, but for the
+        signal pipe)."""
+        with self._lock:
+            return sum(key.fd != self.PIPE[0] for key in self.poller.get_map().values())
 
     def woken(self, pipe: int) -> None:
         """A signal arrived (gunicorn's wakeup pipe): empty the pipe; the loop goes on."""

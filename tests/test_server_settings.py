@@ -162,14 +162,18 @@ def test_a_stopping_server_answers_the_connections_it_accepted(server):
 
 
 def test_a_stopping_server_answers_the_connections_still_waiting_to_be_accepted(server):
-    """A worker that holds all it may (--worker-connections 1 here) leaves the next
-    connections in the kernel's queue; closing the last listening socket resets them."""
-    gunicorn = server(GUNICORN_CMD_ARGS="--worker-connections 1")
-    with gunicorn.connect() as busy, gunicorn.connect() as queued:
-        busy.sendall(REQUEST.replace(b"/answers", b"/slow"))
-        queued.sendall(REQUEST)
-        gunicorn.process.send_signal(signal.SIGTERM)
-        assert exchange(queued).startswith(b"HTTP/1.1 200")
+    """A worker holding all it may (--worker-connections 2, two slow requests) leaves
+    the next connection in the kernel's queue; closing the last listening socket would
+    reset it."""
+    gunicorn = server(GUNICORN_CMD_ARGS="--worker-connections 2")
+    assert gunicorn.request().startswith(b"HTTP/1.1 200")  # the worker is serving
+    slow = REQUEST.replace(b"/answers", b"/slow")
+    with gunicorn.connect() as first, gunicorn.connect() as second:
+        first.sendall(slow)
+        second.sendall(slow)
+        with gunicorn.connect() as queued:
+            gunicorn.process.send_signal(signal.SIGTERM)
+            assert exchange(queued).startswith(b"HTTP/1.1 200")
 
 
 def test_gunicorns_own_threaded_worker_drops_them(server):

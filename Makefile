@@ -76,11 +76,11 @@ TEST_WORKERS ?= auto
 PYTEST = $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The whole suite on SQLite, the embedded default.
-test-sqlite: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed tests/s3/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server lint
+test-sqlite: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed tests/s3/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server /usr/sbin/nginx lint
 	env -u DATABASE_URL $(PYTEST)
 
 # The whole suite again on a real, throwaway PostgreSQL server.
-test-postgres: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed tests/s3/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server
+test-postgres: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed tests/s3/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server /usr/sbin/nginx
 	scripts/with-postgres $(PYTEST)
 
 # The interface's translations: collect every marked string into
@@ -133,7 +133,7 @@ load: $(VENV)/.installed node_modules/.installed
 cluster: $(VENV)/.installed node_modules/.installed
 	scripts/cluster
 
-setup: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed tests/s3/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server
+setup: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed tests/s3/node_modules/.installed /usr/bin/chromium /usr/bin/redis-server /usr/sbin/nginx
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -174,6 +174,12 @@ tests/s3/node_modules/.installed: tests/s3/package.json tests/s3/package-lock.js
 /usr/bin/redis-server:
 	$(SUDO) apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q redis-server
+
+# Debian's nginx for tests/test_server_settings.py, which runs the shipped configuration
+# (deploy/nginx/) as a private process in front of gunicorn.
+/usr/sbin/nginx:
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q nginx
 
 clean:
 	rm -rf $(VENV) node_modules tests/oidc/node_modules tests/s3/node_modules staticfiles

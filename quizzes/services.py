@@ -319,47 +319,61 @@ def read_answer_sheet(
     to a one-answer question, or an over-long text; MissingAnswers if any
     question is blank, unless ``allow_blank`` (time is up: a blank is wrong).
     """
-    by_id = {question.pk: question for question in questions}
-    for key in data:
-        if key.startswith(FIELD_PREFIX):
-            try:
-                known = parse_id(key.removeprefix(FIELD_PREFIX)) in by_id
-            except MalformedInput:
-                known = False
-            if not known:
-                raise TamperedAnswers(
-                    _("%(key)s is not a question of this quiz.") % {"key": repr(key[:40])}
-                )
-    given: dict[int, GivenAnswer] = {}
-    for question in questions:
-        values = data.getlist(f"{FIELD_PREFIX}{question.pk}")
-        if question.type == QuestionType.SHORT:
-            if len(values) > 1:
-                raise TamperedAnswers(_("Two answers to one question."))
-            text = values[0].strip() if values else ""
-            if len(text) > MAX_TEXT_ANSWER:
-                raise TamperedAnswers(_("The answer is too long."))
-            # Refused at the edge too (config.middleware); never stored, whoever calls.
-            if CONTROL_CHARACTERS.search(text):
-                raise TamperedAnswers(_("The answer contains control characters."))
-            given[question.pk] = GivenAnswer(text=text)
-            continue
-        try:
-            choice_ids = tuple(parse_id(value, "choice") for value in values)
-        except MalformedInput as exc:
-            raise TamperedAnswers(_("A choice is not a number.")) from exc
-        valid = {choice.pk for choice in question.ordered_choices}
-        if not set(choice_ids) <= valid:
-            raise TamperedAnswers(_("A choice does not belong to its question."))
-        if len(set(choice_ids)) != len(choice_ids) or (
-            not question.allows_several and len(choice_ids) > 1
-        ):
-            raise TamperedAnswers(_("Too many answers to one question."))
-        given[question.pk] = GivenAnswer(choice_ids=choice_ids)
+    _refuse_unknown_fields(questions, data)
+    given = {
+        question.pk: _read_answer(question, data.getlist(f"{FIELD_PREFIX}{question.pk}"))
+        for question in questions
+    }
     unanswered = [pk for pk, answer in given.items() if answer.is_blank]
     if unanswered and not allow_blank:
         raise MissingAnswers(unanswered, given)
     return given
+
+
+def _refuse_unknown_fields(questions: Sequence[Question], data: QueryDict) -> None:
+    """TamperedAnswers for an answer field naming no question of this quiz."""
+    ids = {question.pk for question in questions}
+    for key in data:
+        if not key.startswith(FIELD_PREFIX):
+            continue
+        try:
+            known = parse_id(key.removeprefix(FIELD_PREFIX)) in ids
+        except MalformedInput:
+            known = False
+        if not known:
+            raise TamperedAnswers(
+                _("%(key)s is not a question of this quiz.") % {"key": repr(key[:40])}
+            )
+
+
+def _read_answer(question: Question, values: list[str]) -> GivenAnswer:
+    """One question's posted values as an answer, or TamperedAnswers."""
+    if question.type == QuestionType.SHORT:
+        return _read_text_answer(values)
+    try:
+        choice_ids = tuple(parse_id(value, "choice") for value in values)
+    except MalformedInput as exc:
+        raise TamperedAnswers(_("A choice is not a number.")) from exc
+    valid = {choice.pk for choice in question.ordered_choices}
+    if not set(choice_ids) <= valid:
+        raise TamperedAnswers(_("A choice does not belong to its question."))
+    if len(set(choice_ids)) != len(choice_ids) or (
+        not question.allows_several and len(choice_ids) > 1
+    ):
+        raise TamperedAnswers(_("Too many answers to one question."))
+    return GivenAnswer(choice_ids=choice_ids)
+
+
+def _read_text_answer(values: list[str]) -> GivenAnswer:
+    if len(values) > 1:
+        raise TamperedAnswers(_("Two answers to one question."))
+    text = values[0].strip() if values else ""
+    if len(text) > MAX_TEXT_ANSWER:
+        raise TamperedAnswers(_("The answer is too long."))
+    # Refused at the edge too (config.middleware); never stored, whoever calls.
+    if CONTROL_CHARACTERS.search(text):
+        raise TamperedAnswers(_("The answer contains control characters."))
+    return GivenAnswer(text=text)
 
 
 def saved_answers(questions: Sequence[Question], attempt: Attempt | None) -> dict[int, GivenAnswer]:

@@ -99,6 +99,7 @@ messages: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 # In-process page timings (bench/run.py), then the HTTP benchmark on SQLite (about 6
 # minutes more; docs/benchmarks.md).

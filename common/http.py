@@ -10,6 +10,7 @@ the database driver.
 import re
 from collections.abc import Callable, Collection
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest
@@ -81,7 +82,7 @@ def parse_text(value: str, *, name: str, max_length: int) -> str:
     return text
 
 
-def post_only(page: Callable[..., object], message: str = "") -> Callable[[View], View]:
+def post_only(page: Callable[..., Any], message: str = "") -> Callable[[View], View]:
     """POST only; a GET goes to ``page`` (with ``message``, if given) instead of a 405.
 
     A learner lands on a POST-only URL with a GET when their session ended before
@@ -94,7 +95,7 @@ def post_only(page: Callable[..., object], message: str = "") -> Callable[[View]
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method == "POST":
                 return view(request, *args, **kwargs)
             if request.method not in ("GET", "HEAD"):
@@ -102,7 +103,8 @@ def post_only(page: Callable[..., object], message: str = "") -> Callable[[View]
             target = page(request, *args, **kwargs)
             if message and request.method == "GET":
                 messages.info(request, message)
-            return redirect(target)
+            response: HttpResponse = redirect(target)
+            return response
 
         return wrapper
 

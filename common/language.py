@@ -12,7 +12,7 @@ def supported(code: str | None) -> str | None:
     return code if code in dict(settings.LANGUAGES) else None
 
 
-def language_for_user(user) -> str:
+def language_for_user(user: object) -> str:
     """The language to write to this person in (emails): their choice (``Profile.language``,
     accounts), else the site's."""
     profile = getattr(user, "profile", None) if user is not None else None

@@ -6,7 +6,7 @@ Backing up is no app's idea: the command lives in the lowest layer, beside the w
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from common.backup import BackupError, backup
@@ -18,11 +18,11 @@ class Command(BaseCommand):
         "backup API, or pg_dump --format=custom for PostgreSQL. Restore with restore_db."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path, help="the backup file to write (replaced)")
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 
-    def handle(self, *args, path: Path, database: str, **options):
+    def handle(self, *args: object, path: Path, database: str, **options: object) -> None:
         started = time.monotonic()
         try:
             backup(path, using=database)

@@ -3,7 +3,7 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from common.backup import BackupError, restore
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         "Stop the site first; run migrate afterwards if the code is newer than the backup."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path, help="a backup made by backup_db")
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
         parser.add_argument(
@@ -25,7 +25,9 @@ class Command(BaseCommand):
             help="do not ask for confirmation",
         )
 
-    def handle(self, *args, path: Path, database: str, interactive: bool, **options):
+    def handle(
+        self, *args: object, path: Path, database: str, interactive: bool, **options: object
+    ) -> None:
         name = connections[database].settings_dict["NAME"]
         if interactive:
             answer = input(

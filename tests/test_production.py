@@ -618,10 +618,9 @@ def database_url() -> str:
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_gunicorn_serves_the_site_and_logs_json(tmp_path):
-    """A real gunicorn with gunicorn.conf.py, on the test database."""
-    port = free_port()
+def start_gunicorn(port: int, tmp_path: Path):
+    """gunicorn with gunicorn.conf.py on the test database, one worker, on ``port``;
+    its output goes to ``tmp_path / "out"``. Returns the process and that file."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SITE_URL"))}
     env = {
         **clean,
@@ -638,6 +637,14 @@ def test_gunicorn_serves_the_site_and_logs_json(tmp_path):
         stdout=out,
         stderr=subprocess.STDOUT,
     )
+    return server, out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_serves_the_site_and_logs_json(tmp_path):
+    """A real gunicorn with gunicorn.conf.py, on the test database."""
+    port = free_port()
+    server, out = start_gunicorn(port, tmp_path)
     try:
         answer = None
         deadline = time.monotonic() + 60

@@ -24,7 +24,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
-from tests.test_production import database_url, free_port
+from tests.test_production import free_port, start_gunicorn
 
 pytestmark = pytest.mark.django_db
 
@@ -238,22 +238,7 @@ def test_a_real_server_answers_unreadable_forms_with_400_and_one_log_line(tmp_pa
     """gunicorn with gunicorn.conf.py, on the test database: each refusal is one
     warning line plus the two request lines (the app's and gunicorn's access log)."""
     port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SITE_URL"))}
-    env = {
-        **clean,
-        "DATABASE_URL": database_url(),
-        "DJANGO_SECRET_KEY": "k" * 50,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-    }
-    out = (tmp_path / "out").open("w+")
-    server = subprocess.Popen(
-        [str(BASE_DIR / ".venv" / "bin" / "gunicorn")],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
+    server, out = start_gunicorn(port, tmp_path)
     seen = {}
     try:
         wait_until_up(server, port, out)

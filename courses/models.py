@@ -36,10 +36,15 @@ class CourseQuerySet(models.QuerySet):
         self.update(content_version=version)
         return version
 
+    def published(self) -> "CourseQuerySet":
+        """Courses learners may see at all (the rule "a course is published"; drafts
+        have no publication date). Who may see which one: :meth:`visible_to`."""
+        return self.filter(published_at__isnull=False)
+
     def visible_to(self, user) -> "CourseQuerySet":
         """Open courses, and assigned-only courses assigned to the user (directly or
         through a team). Staff who manage content see every course."""
-        published = self.filter(published_at__isnull=False)
+        published = self.published()
         if user.is_superuser:
             return published
         # Assignments belong to the training app, which imports this one: asked by

@@ -353,7 +353,7 @@ def courses_with_next_step(learner, courses=None) -> list[tuple[Course, CoursePr
     completion = CourseCompletion.objects.current().filter(learner=learner, course=OuterRef("pk"))
     rows = list(
         (Course.objects.all() if courses is None else courses)
-        .filter(published_at__isnull=False)
+        .published()
         .annotate(
             final_passed=Exists(
                 Attempt.objects.filter(

@@ -63,7 +63,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     """Open courses anyone may start, with the learner's progress in each."""
     rows = courses_with_progress(
         request.user,
-        Course.objects.filter(visibility=Visibility.OPEN, published_at__isnull=False),
+        Course.objects.published().filter(visibility=Visibility.OPEN),
     )
     show_in_language(courses=[course for course, _progress in rows])
     return render(request, "courses/catalogue.html", {"course_rows": rows})

@@ -52,3 +52,9 @@ def test_an_open_published_course_needs_no_query(world, django_assert_num_querie
     course = courses[(Visibility.OPEN, True, "nobody")]
     with django_assert_num_queries(0):
         assert course.is_visible_to(people["someone else"])
+
+
+def test_published_is_every_course_with_a_publication_date(world):
+    _people, courses = world
+    expected = {course.pk for (_v, published, _a), course in courses.items() if published}
+    assert set(Course.objects.published().values_list("pk", flat=True)) == expected

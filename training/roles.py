@@ -121,7 +121,7 @@ def courses_assignable_by(user) -> QuerySet[Course]:
     is for content staff; the dashboard shows only published courses)."""
     if not can_assign(user):
         return Course.objects.none()
-    return Course.objects.filter(published_at__isnull=False)
+    return Course.objects.published()
 
 
 def may_manage_assignment(user, assignment: Assignment) -> bool:

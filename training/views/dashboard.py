@@ -40,9 +40,7 @@ def followable_courses() -> list[Course]:
     """The courses a trainer can follow (dashboard, export, analytics): published,
     with a published lesson."""
     return list(
-        Course.objects.filter(
-            published_at__isnull=False, pk__in=Lesson.objects.published().values("course")
-        )
+        Course.objects.published().filter(pk__in=Lesson.objects.published().values("course"))
     )
 
 

@@ -1,33 +1,18 @@
+"""Learners' records in the admin: lesson progress and course completions to read,
+certificates to read and revoke. The lesson's editing page (with its translations,
+checked against its quiz) is authoring.admin's."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
-from courses.admin import TranslationForm, TranslationFormSet
-from courses.admin_tools import (
-    KeepsLearnerRecords,
-    PublishedFilter,
-    publish,
-    retire,
-    state_label,
-    unpublish,
-    unretire,
-)
 from lessons.certificates import CertificateError, normalise_code, revoke_certificate
-from lessons.models import (
-    Certificate,
-    CourseCompletion,
-    Lesson,
-    LessonProgress,
-    LessonTranslation,
-)
+from lessons.models import Certificate, CourseCompletion, LessonProgress
 
 
 class RecordAdmin(admin.ModelAdmin):
@@ -41,83 +26,6 @@ class RecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-class LessonTranslationInline(admin.StackedInline):
-    """The lesson's texts in other languages (NN-slug.<lang>.md): fix a typo here."""
-
-    model = LessonTranslation
-    form = TranslationForm
-    formset = TranslationFormSet
-    fields = ["language", "title", "body_markdown", "quiz_texts"]
-    extra = 0
-
-
-@admin.register(Lesson)
-class LessonAdmin(KeepsLearnerRecords, admin.ModelAdmin):
-    list_display = ["title", "course", "position", "state", "minutes", "learners"]
-    list_filter = [PublishedFilter, "course"]
-    search_fields = ["title", "slug", "body_markdown"]
-    list_select_related = ["course"]
-    ordering = ["course", "position"]
-    fields = [
-        "course",
-        "title",
-        "slug",
-        "position",
-        "minutes",
-        "body_markdown",
-        "rendered",
-        "published_at",
-        "retired_at",
-    ]
-    readonly_fields = ["rendered", "published_at", "retired_at"]
-    actions = [publish, unpublish, retire, unretire]
-    inlines = [LessonTranslationInline]
-    # A plain, roomy Markdown editor; the rendered preview is below it.
-    formfield_overrides = {
-        models.TextField: {
-            "widget": forms.Textarea(attrs={"rows": 22, "cols": 90, "class": "markdown-editor"})
-        }
-    }
-
-    class Media:
-        # The editor's and the preview's look (no inline styles: the Content-Security-Policy).
-        css = {"all": ["css/admin.css"]}
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(learner_total=models.Count("progress", distinct=True))
-        )
-
-    @admin.display(description="state")
-    def state(self, obj) -> str:
-        return state_label(obj)
-
-    @admin.display(description="learners", ordering="learner_total")
-    def learners(self, obj) -> int:
-        return obj.learner_total
-
-    @admin.display(description="preview (as saved)")
-    def rendered(self, obj) -> str:
-        if obj.pk is None:
-            return "Save to see the lesson as learners will."
-        # body_html is rendered and sanitised by the same code as the learner's page.
-        return format_html(
-            '<p><a href="{}" target="_blank">Open as a learner would see it</a></p>'
-            '<div class="lesson-preview">{}</div>',
-            reverse("preview_lesson", args=[obj.pk]),
-            _safe(obj.body_html),
-        )
-
-    def view_on_site(self, obj):
-        return reverse("preview_lesson", args=[obj.pk])
-
-
-def _safe(html: str):
-    return mark_safe(html)  # nh3-sanitised when the lesson was saved
 
 
 @admin.register(LessonProgress)

@@ -35,6 +35,7 @@ from courses.admin_tools import (
 from courses.models import Course, CourseTranslation, MediaFile, relink_media
 from courses.translations import translation_languages
 from lessons.models import Lesson, LessonProgress, LessonTranslation, ProgressState
+from quizzes.records import course_has_learner_records, lesson_has_learner_records
 
 
 class LessonInline(admin.TabularInline):
@@ -114,6 +115,9 @@ class CourseAdmin(KeepsLearnerRecords, admin.ModelAdmin):
     actions = [publish, unpublish]
     inlines = [LessonInline, MediaFileInline, CourseTranslationInline]
     instead = "set it back to draft, or retire its lessons."
+
+    def has_learner_records(self, obj: Course) -> bool:
+        return course_has_learner_records(obj)
 
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # The uploads' files follow the page's transaction: none is left behind when
@@ -217,6 +221,9 @@ class LessonAdmin(KeepsLearnerRecords, admin.ModelAdmin):
     class Media:
         # The editor's and the preview's look (no inline styles: the Content-Security-Policy).
         css = {"all": ["css/admin.css"]}
+
+    def has_learner_records(self, obj: Lesson) -> bool:
+        return lesson_has_learner_records(obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Lesson]:
         return (

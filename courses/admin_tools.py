@@ -11,7 +11,8 @@ from django.utils import timezone
 
 
 class KeepsLearnerRecords:
-    """Mix into a ModelAdmin whose model has ``has_learner_records()``.
+    """Mix into a ModelAdmin whose model has ``has_learner_records()`` (or that
+    overrides :meth:`has_learner_records`, when the answer lives above the model's app).
 
     Deleting such an object would delete (or be blocked by) learners' progress
     and attempts, so the Delete button goes and the form says what to do instead.
@@ -21,14 +22,17 @@ class KeepsLearnerRecords:
 
     instead = "retire it instead to hide it from learners."
 
+    def has_learner_records(self, obj) -> bool:
+        return obj.has_learner_records()
+
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.has_learner_records():
+        if obj is not None and self.has_learner_records(obj):
             return False
         return super().has_delete_permission(request, obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
-        if request.method == "GET" and obj is not None and obj.has_learner_records():
+        if request.method == "GET" and obj is not None and self.has_learner_records(obj):
             messages.info(
                 request,
                 f"Learners have progress or answers in this {self.opts.verbose_name}, "

@@ -134,18 +134,6 @@ class Course(models.Model):
             return True
         return Course.objects.visible_to(user).filter(pk=self.pk).exists()
 
-    def has_learner_records(self) -> bool:
-        """Progress or quiz attempts exist in the course: it may not be deleted."""
-        from lessons.models import LessonProgress
-        from quizzes.models import Attempt
-
-        return (
-            LessonProgress.all_runs.filter(lesson__course=self).exists()
-            or Attempt.all_runs.filter(
-                models.Q(quiz__course=self) | models.Q(quiz__lesson__course=self)
-            ).exists()
-        )
-
     def media_urls(self) -> dict[str, str]:
         """Where each of the course's media files is served, by its path (media/...)."""
         return {media.path: media.url for media in MediaFile.objects.filter(course=self)}

@@ -118,15 +118,6 @@ class Lesson(models.Model):
                 }
             )
 
-    def has_learner_records(self) -> bool:
-        """Progress or quiz attempts exist: the lesson may be retired, never deleted."""
-        from quizzes.models import Attempt
-
-        return (
-            LessonProgress.all_runs.filter(lesson=self).exists()
-            or Attempt.all_runs.filter(quiz__lesson=self).exists()
-        )
-
     @property
     def is_published(self) -> bool:
         return self.published_at is not None and self.retired_at is None

@@ -7,8 +7,7 @@ export, email and the admin, so "14% Complete" means the same thing everywhere.
   completion lasts: a completed learner stays Completed when lessons are added,
   and sees them as new lessons.
 - "Continue" goes to the unfinished lesson opened last (:func:`lesson_to_continue`).
-- A quiz's best score in the current run is the highest percent of the learner's
-  submitted attempts (:func:`_attempt_stats`).
+- A quiz's best score, attempts used and whether it is passed: quizzes.scores.
 
 It reads the course structure (progress.structure, cached) and the learner's own
 rows: lesson progress (lessons), attempts (quizzes) and completions (lessons).
@@ -17,11 +16,11 @@ rows: lesson progress (lessons), attempts (quizzes) and completions (lessons).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy
 
 from courses.models import Course
@@ -29,6 +28,7 @@ from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressSta
 from lessons.services import completion_of
 from progress.structure import CourseStructure, course_structure, course_structures
 from quizzes.models import Attempt, Quiz
+from quizzes.scores import NO_SCORE, QuizScore, any_passed, scores
 
 
 def percent_complete(completed: int, total: int) -> int:
@@ -120,7 +120,7 @@ class CourseQuizzes:
 
     of_lesson: dict[int, int]  # lesson id: quiz id
     final: Quiz | None
-    stats: dict[int, tuple[int | None, int, int]]  # by _attempt_stats
+    stats: dict[int, QuizScore]  # quiz id: the learner's score (quizzes.scores)
 
 
 def course_quizzes(
@@ -178,9 +178,8 @@ def _with_state(
         state, lesson.started_at = progress.get(lesson.pk, (ProgressState.NOT_STARTED, None))
         lesson.state = ProgressState(state)
         lesson.quiz_id = quizzes.of_lesson.get(lesson.pk)
-        lesson.quiz_best, lesson.quiz_attempts, _passed = quizzes.stats.get(
-            lesson.quiz_id, (None, 0, 0)
-        )
+        score = quizzes.stats.get(lesson.quiz_id, NO_SCORE)
+        lesson.quiz_best, lesson.quiz_attempts = score.best, score.used
     return lessons
 
 
@@ -192,23 +191,13 @@ def as_new_learner(lessons: list[Lesson]) -> list[Lesson]:
     return lessons
 
 
-def _attempt_stats(learner, quiz_ids) -> dict[int, tuple[int | None, int, int]]:
-    """{quiz id: (best percent, attempts submitted, attempts passed)} for one learner
-    in the current run. The rows are the learner's own (a handful per quiz), added
-    up here: a plain query costs less to build than its GROUP BY."""
+def _attempt_stats(learner, quiz_ids) -> dict[int, QuizScore]:
+    """{quiz id: QuizScore} for one learner in the current run: one query."""
     quiz_ids = list(quiz_ids)
     if not quiz_ids:
         return {}
-    stats: dict[int, tuple[int | None, int, int]] = {}
-    rows = Attempt.objects.filter(
-        learner=learner, quiz_id__in=quiz_ids, submitted_at__isnull=False
-    ).values_list("quiz_id", "percent", "passed")
-    for quiz_id, percent, passed in rows:
-        best, used, passes = stats.get(quiz_id, (None, 0, 0))
-        if percent is not None and (best is None or percent > best):
-            best = percent
-        stats[quiz_id] = (best, used + 1, passes + bool(passed))
-    return stats
+    found = scores(Attempt.objects.filter(learner=learner, quiz_id__in=quiz_ids))
+    return {quiz_id: score for (_learner, quiz_id), score in found.items()}
 
 
 def final_assessment_for(
@@ -223,8 +212,8 @@ def final_assessment_for(
     else:
         final, stats = quizzes.final, quizzes.stats
     if final is not None:
-        final.best, final.attempts_used, passed = stats.get(final.pk, (None, 0, 0))
-        final.passed = passed > 0
+        score = stats.get(final.pk, NO_SCORE)
+        final.best, final.attempts_used, final.passed = score.best, score.used, score.passed
     return final
 
 
@@ -250,10 +239,28 @@ def _progress(
     final_passed: bool,
     completed_at: datetime.datetime | None,
 ) -> CourseProgress:
+    return progress_of(
+        [lesson.state for lesson in lessons],
+        final_required=final_required,
+        final_passed=final_passed,
+        completed_at=completed_at,
+    )
+
+
+def progress_of(
+    states: Iterable[str],
+    *,
+    final_required: bool,
+    final_passed: bool,
+    completed_at: datetime.datetime | None,
+) -> CourseProgress:
+    """The rule's inputs from the learner's state in each published lesson of the
+    course (in any order): every page, My learning and the dashboard end here."""
+    states = list(states)
     return CourseProgress(
-        completed=sum(lesson.state == ProgressState.COMPLETED for lesson in lessons),
-        total=len(lessons),
-        started=any(lesson.state != ProgressState.NOT_STARTED for lesson in lessons),
+        completed=sum(state == ProgressState.COMPLETED for state in states),
+        total=len(states),
+        started=any(state != ProgressState.NOT_STARTED for state in states),
         final_required=final_required,
         final_passed=final_passed,
         completed_at=completed_at,
@@ -355,12 +362,9 @@ def courses_with_next_step(learner, courses=None) -> list[tuple[Course, CoursePr
         (Course.objects.all() if courses is None else courses)
         .published()
         .annotate(
-            final_passed=Exists(
+            final_passed=any_passed(
                 Attempt.objects.filter(
-                    learner=learner,
-                    quiz__course=OuterRef("pk"),
-                    quiz__retired_at__isnull=True,
-                    passed=True,
+                    learner=learner, quiz__course=OuterRef("pk"), quiz__retired_at__isnull=True
                 )
             ),
             completed_at=Subquery(completion.values("completed_at")[:1]),
@@ -416,3 +420,93 @@ def next_steps_among(learner, lesson_ids) -> dict[int, NextStep]:
             lesson_to_continue(unfinished) if unfinished else None, minutes_left(chosen)
         )
     return steps
+
+
+# The rule in bulk: many learners in one course (the trainer's dashboard and CSVs) ---
+
+
+@dataclass(frozen=True)
+class LessonRecord:
+    """A learner's progress row in one lesson of the course (any lesson, published
+    or not: last activity counts them all)."""
+
+    state: str
+    started_at: datetime.datetime | None
+    completed_at: datetime.datetime | None
+    updated_at: datetime.datetime
+
+
+@dataclass
+class CourseRecords:
+    """Many learners' own rows in one course, read together by :func:`course_records`:
+    what :class:`CourseProgress` and the dashboard's cells need, through the same
+    rule as one learner's pages (:func:`progress_of`, quizzes.scores)."""
+
+    structure: CourseStructure
+    lessons: dict[int, dict[int, LessonRecord]] = field(default_factory=dict)
+    scores: dict[int, dict[int, QuizScore]] = field(default_factory=dict)  # by learner, quiz
+
+    def lesson(self, learner_id: int, lesson_id: int) -> LessonRecord | None:
+        return self.lessons.get(learner_id, {}).get(lesson_id)
+
+    def score(self, learner_id: int, quiz_id: int | None) -> QuizScore:
+        return self.scores.get(learner_id, {}).get(quiz_id, NO_SCORE) if quiz_id else NO_SCORE
+
+    def final_score(self, learner_id: int) -> QuizScore | None:
+        final = self.structure.final
+        return self.score(learner_id, final.pk) if final is not None else None
+
+    def progress(self, learner_id: int, completed_at: datetime.datetime | None) -> CourseProgress:
+        rows = self.lessons.get(learner_id, {})
+        final = self.final_score(learner_id)
+        return progress_of(
+            (
+                rows[lesson.pk].state if lesson.pk in rows else ProgressState.NOT_STARTED
+                for lesson in self.structure.lessons
+            ),
+            final_required=final is not None,
+            final_passed=final is not None and final.passed,
+            completed_at=completed_at,
+        )
+
+    def lessons_done_at(self, learner_id: int) -> datetime.datetime | None:
+        """When the learner completed the last of the published lessons they have done."""
+        rows = self.lessons.get(learner_id, {})
+        return max(
+            (
+                rows[lesson.pk].completed_at
+                for lesson in self.structure.lessons
+                if lesson.pk in rows
+                and rows[lesson.pk].state == ProgressState.COMPLETED
+                and rows[lesson.pk].completed_at
+            ),
+            default=None,
+        )
+
+    def last_activity(self, learner_id: int) -> datetime.datetime | None:
+        """The learner's latest change in the course: a lesson row, or a quiz submitted."""
+        moments = [row.updated_at for row in self.lessons.get(learner_id, {}).values()]
+        moments += [
+            score.last_submitted_at
+            for score in self.scores.get(learner_id, {}).values()
+            if score.last_submitted_at
+        ]
+        return max(moments, default=None)
+
+
+def course_records(course: Course, learners: QuerySet) -> CourseRecords:
+    """The rows of ``learners`` (a queryset of users) in ``course``: their lesson
+    progress and their scores on its published quizzes. Two queries, whatever the
+    number of learners; the lessons and quizzes come from progress.structure."""
+    structure = course_structure(course)
+    records = CourseRecords(structure)
+    people = learners.values("pk")
+    for learner_id, lesson_id, *values in LessonProgress.objects.filter(
+        learner__in=people, lesson__course=course
+    ).values_list("learner_id", "lesson_id", "state", "started_at", "completed_at", "updated_at"):
+        records.lessons.setdefault(learner_id, {})[lesson_id] = LessonRecord(*values)
+    if structure.quiz_ids:
+        found = scores(Attempt.objects.filter(learner__in=people, quiz_id__in=structure.quiz_ids))
+        for (learner_id, quiz_id), score in found.items():
+            records.scores.setdefault(learner_id, {})[quiz_id] = score
+    return records

@@ -35,19 +35,32 @@ CACHE_SECONDS = 24 * 60 * 60
 @dataclass(frozen=True)
 class CourseStructure:
     """A course's published lessons (in order, bodies not loaded, ``course`` set) and
-    its published quizzes: the lessons' (by lesson id) and the final assessment."""
+    its published quizzes: the rule "the published quizzes of a course" is the
+    published quizzes of its published lessons (by lesson id) and its published
+    final assessment."""
 
     lessons: list[Lesson]
-    quiz_of_lesson: dict[int, int]  # lesson id: quiz id
+    lesson_quizzes: list[Quiz]  # in lesson order, each with ``lesson`` set
     final: Quiz | None
 
     @property
+    def quiz_of_lesson(self) -> dict[int, int]:  # lesson id: quiz id
+        return {quiz.lesson_id: quiz.pk for quiz in self.lesson_quizzes}
+
+    @property
+    def quizzes(self) -> list[Quiz]:
+        """Every published quiz of the course in course order, the final last."""
+        return [*self.lesson_quizzes, *([self.final] if self.final else [])]
+
+    @property
     def quiz_ids(self) -> list[int]:
-        return [*self.quiz_of_lesson.values(), *([self.final.pk] if self.final else [])]
+        return [quiz.pk for quiz in self.quizzes]
 
 
 def _key(course: Course) -> str:
-    return f"course-structure:{course.pk}:{course.content_version}"
+    # "v2": the entry's shape (a release that changes CourseStructure bumps it, so a
+    # shared cache never hands a new process an old entry).
+    return f"course-structure:v2:{course.pk}:{course.content_version}"
 
 
 def course_structures(courses: Iterable[Course]) -> dict[int, CourseStructure]:
@@ -84,7 +97,10 @@ def _read(course_ids: list[int]) -> dict[int, CourseStructure]:
         .order_by("position", "id")
     ):
         lessons[lesson.course_id].append(lesson)
-    of_lesson: dict[int, dict[int, int]] = {course_id: {} for course_id in course_ids}
+    published = {
+        lesson.pk: lesson for course_lessons in lessons.values() for lesson in course_lessons
+    }
+    of_lesson: dict[int, dict[int, Quiz]] = {course_id: {} for course_id in course_ids}
     final: dict[int, Quiz] = {}
     for quiz in (
         Quiz.objects.published()
@@ -93,10 +109,19 @@ def _read(course_ids: list[int]) -> dict[int, CourseStructure]:
     ):
         if quiz.course_id:
             final[quiz.course_id] = quiz
-        else:
-            of_lesson[quiz.lesson_course_id][quiz.lesson_id] = quiz.pk
+        elif quiz.lesson_id in published:  # a draft or retired lesson's quiz is not shown
+            quiz.lesson = published[quiz.lesson_id]
+            of_lesson[quiz.lesson_course_id][quiz.lesson_id] = quiz
     return {
-        course_id: CourseStructure(lessons[course_id], of_lesson[course_id], final.get(course_id))
+        course_id: CourseStructure(
+            lessons[course_id],
+            [
+                of_lesson[course_id][lesson.pk]
+                for lesson in lessons[course_id]
+                if lesson.pk in of_lesson[course_id]
+            ],
+            final.get(course_id),
+        )
         for course_id in course_ids
     }
 

@@ -36,6 +36,7 @@ from courses.translations import content_language
 from lessons.services import lessons_left
 from quizzes.answers import Listed, Match, language_of, match_answer
 from quizzes.models import Answer, Attempt, Choice, Question, QuestionType, Quiz, ShowAnswers
+from quizzes.scores import best_attempt
 from quizzes.translations import TranslatedAnswers, short_answers_in_translations
 
 MAX_TEXT_ANSWER = 200
@@ -181,10 +182,9 @@ def quiz_status(learner, quiz: Quiz) -> QuizStatus:
     )
     if not attempts:
         return QuizStatus()
-    best = max(attempts, key=lambda attempt: (attempt.percent, attempt.number))
     return QuizStatus(
         used=len(attempts),
-        best=best,
+        best=best_attempt(attempts),
         latest=attempts[-1],
         passed=any(attempt.passed for attempt in attempts),
         attempts=attempts,
@@ -668,7 +668,7 @@ def results_for(learner) -> list[QuizResultRow]:
     rows = [
         QuizResultRow(
             quiz=taken[0].quiz,
-            best=max(taken, key=lambda attempt: (attempt.percent, attempt.number)),
+            best=best_attempt(taken),
             latest=taken[-1],
             used=len(taken),
             passed=any(attempt.passed for attempt in taken),

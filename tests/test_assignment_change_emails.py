@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Profile
 from progress.services import record_lesson_completion
+from progress.structure import course_structure
 from tests.factories import make_user
 from training.change_emails import send_change_emails
 from training.models import AssignmentChangeEmail, AssignmentEvent, Team
@@ -321,6 +322,7 @@ def queries_to_change(trainer, assignment, day: datetime.date) -> int:
 
 
 def test_owing_the_emails_does_not_grow_with_the_team(trainer, team, course, assigned):
+    course_structure(course)  # cached, as once any page of the course was served
     few = queries_to_change(trainer, assigned, NEW)
     team.members.add(*[make_user(f"member{n}") for n in range(30)])
     record_lesson_completion(

@@ -28,13 +28,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models import Exists, OuterRef, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from courses.models import Course
-from lessons.models import Lesson, LessonProgress
+from lessons.models import LessonProgress
+from progress.structure import course_structure
 from quizzes.answers import answer_key
 from quizzes.models import Answer, Attempt, Choice, Question, QuestionType, Quiz
 
@@ -415,28 +416,9 @@ def format_duration(value: timedelta | None) -> str:
 
 
 def course_quizzes(course: Course) -> list[Quiz]:
-    """The course's quizzes in course order: its published lessons' quizzes, then the
-    final assessment. One query."""
-    quizzes = list(
-        Quiz.objects.published()
-        .filter(
-            # A quiz of a published lesson of this course, or its final assessment.
-            Q(
-                lesson__course=course,
-                lesson__published_at__isnull=False,
-                lesson__retired_at__isnull=True,
-            )
-            | Q(course=course)
-        )
-        .select_related("lesson")
-    )
-    for quiz in quizzes:
-        if quiz.course_id:
-            quiz.course = course  # its title reads the course: no query per quiz
-    quizzes.sort(
-        key=lambda quiz: (quiz.is_final_assessment, quiz.lesson.position if quiz.lesson_id else 0)
-    )
-    return quizzes
+    """The course's published quizzes (progress.structure) in course order: its
+    lessons' quizzes, then the final assessment."""
+    return course_structure(course).quizzes
 
 
 def counted_attempts(quiz_ids: Sequence[int], learners: QuerySet, scope: str) -> QuerySet:
@@ -483,9 +465,9 @@ def course_analytics(
     the lessons have none). One quiz at a time keeps the page short and every
     figure near its chooser. ``quizzes`` is empty when ``quiz_id`` is not one of the
     course's. Eight queries, whatever the number of learners, attempts and quizzes."""
-    lessons = list(
-        Lesson.objects.published().filter(course=course).values_list("id", "position", "title")
-    )
+    lessons = [
+        (lesson.pk, lesson.position, lesson.title) for lesson in course_structure(course).lessons
+    ]
     progress = LessonProgress.objects.filter(
         lesson__in=[lesson_id for lesson_id, _position, _title in lessons],
         learner__in=learners.values("pk"),

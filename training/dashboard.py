@@ -21,28 +21,28 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    Count,
-    DateTimeField,
     Exists,
-    IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.queries import SubqueryCount
 from courses.models import Course
 from lessons.models import CourseCompletion, Lesson, LessonProgress, ProgressState
-from progress.rules import CourseProgress, CourseState, percent_complete
-from quizzes.models import Attempt, Quiz
+from progress.rules import (
+    CourseProgress,
+    CourseRecords,
+    CourseState,
+    course_records,
+    percent_complete,
+)
+from progress.structure import course_structure
+from quizzes.models import Quiz
 from training.assignments import CourseRecord, DueState, coverage, covered_by, due_state
 from training.models import Assignment, Team
 from training.roles import learners_outside_teams_of
@@ -157,6 +157,7 @@ class Board:
     final: Quiz | None
     assignment: Assignment | None  # the team's own assignment of the course
     rows: list[Row]  # covered learners; if none, those who started
+    records: CourseRecords  # their rows in the course, read once (cells come from here)
     assignment_lessons: int = 0  # how many lessons the team's assignment chose
 
     @property
@@ -235,87 +236,31 @@ def _as_audience(audience: Audience | Team) -> Audience:
 def build_board(
     audience: Audience | Team, course: Course, today: datetime.date | None = None
 ) -> Board:
-    """Every learner of the audience for the course with their states: a fixed
-    number of queries (lessons, quizzes, learners, assignments, memberships,
-    and progress on chosen lessons if any)."""
+    """Every learner of the audience for the course with their states, by the rule
+    one learner's pages ask (progress.rules.course_records): a fixed number of
+    queries (learners, their rows, assignments, memberships)."""
     audience = _as_audience(audience)
     today = today or timezone.localdate()
-    lessons = list(
-        Lesson.objects.published()
-        .filter(course=course)
-        .order_by("position", "id")
-        .only("pk", "title", "slug", "position", "course_id")
-    )
-    quizzes = list(
-        Quiz.objects.published()
-        .filter(Q(lesson__course=course) | Q(course=course))
-        .only("pk", "lesson_id", "course_id", "pass_mark", "max_attempts")
-    )
-    final = next((quiz for quiz in quizzes if quiz.course_id), None)
-    published = frozenset(lesson.pk for lesson in lessons)
+    structure = course_structure(course)
+    published = frozenset(lesson.pk for lesson in structure.lessons)
     people = audience.people()
-    quiz_ids = [quiz.pk for quiz in quizzes]
-    learners = list(_learners(audience, people, course, published, quiz_ids, final))
-
-    # The assignments covering them: their own, their teams' (any team), the team's.
+    learners = list(_learners(audience, people, course, published))
+    records = course_records(course, people)
     cover = coverage(course, people, team=audience.team)
-    chosen = cover.chosen
     team_assignment = cover.team_assignments.get(audience.team.pk) if audience.team else None
-    everyone = people.values("pk")
-    chosen_lessons = set().union(*chosen.values()) & published if chosen else set()
-    done: dict[int, dict[int, datetime.datetime]] = {}
-    if chosen_lessons:
-        for learner_id, lesson_id, completed_at in LessonProgress.objects.filter(
-            learner__in=everyone, lesson__in=chosen_lessons, state=ProgressState.COMPLETED
-        ).values_list("learner_id", "lesson_id", "completed_at"):
-            done.setdefault(learner_id, {})[lesson_id] = completed_at
-    own = cover.own
-
-    rows = []
-    for learner in learners:
-        progress = CourseProgress(
-            completed=learner.done,
-            total=len(published),
-            started=learner.started > 0,
-            final_required=final is not None,
-            final_passed=learner.final_passed_at is not None,
-            completed_at=learner.completed_at,
-        )
-        covering = cover.of(learner.pk)
-        record = CourseRecord(
-            progress=progress,
-            published=published,
-            done=done.get(learner.pk, {}),
-            lessons_done_at=learner.lessons_done_at if progress.lessons_done else None,
-            final_passed_at=learner.final_passed_at,
-        )
-        rows.append(
-            Row(
-                learner=learner,
-                progress=progress,
-                due=due_state(covering, record, today),
-                last_activity=(
-                    learner.last_activity
-                    if learner.last_activity and learner.last_activity > _EPOCH
-                    else None
-                ),
-                final_best=learner.final_best,
-                completed_at=learner.completed_at,
-                certificate_code=learner.certificate_code,
-                certificate_revoked=learner.certificate_revoked is not None,
-            )
-        )
+    rows = [_row(learner, records, cover, today) for learner in learners]
     # Covered here: by the team's assignment, or their own (another team's shows there).
-    covered = [row for row in rows if team_assignment or row.learner.pk in own]
+    covered = [row for row in rows if team_assignment or row.learner.pk in cover.own]
     board = Board(
         audience=audience,
         course=course,
-        lessons=lessons,
-        quiz_of_lesson={quiz.lesson_id: quiz.pk for quiz in quizzes if quiz.lesson_id},
-        final=final,
+        lessons=structure.lessons,
+        quiz_of_lesson=structure.quiz_of_lesson,
+        final=structure.final,
         assignment=team_assignment,
         rows=covered,
-        assignment_lessons=len(chosen.get(team_assignment.pk, ())) if team_assignment else 0,
+        assignment_lessons=len(cover.chosen.get(team_assignment.pk, ())) if team_assignment else 0,
+        records=records,
     )
     if not board.assigned:  # not assigned here: whoever started, progress only
         board.rows = [row for row in rows if row.progress.started]
@@ -324,14 +269,42 @@ def build_board(
     return board
 
 
+def _row(learner, records: CourseRecords, cover, today: datetime.date) -> Row:
+    """One learner's row: the course rule and the due rule on their records."""
+    progress = records.progress(learner.pk, learner.completed_at)
+    final = records.final_score(learner.pk)
+    chosen = set().union(*cover.chosen.values()) if cover.chosen else set()
+    record = CourseRecord(
+        progress=progress,
+        published=frozenset(lesson.pk for lesson in records.structure.lessons),
+        done={
+            lesson_id: row.completed_at
+            for lesson_id in chosen
+            if (row := records.lesson(learner.pk, lesson_id))
+            and row.state == ProgressState.COMPLETED
+            and row.completed_at
+        },
+        lessons_done_at=records.lessons_done_at(learner.pk) if progress.lessons_done else None,
+        final_passed_at=final.first_passed_at if final else None,
+    )
+    return Row(
+        learner=learner,
+        progress=progress,
+        due=due_state(cover.of(learner.pk), record, today),
+        last_activity=records.last_activity(learner.pk),
+        final_best=final.best if final else None,
+        completed_at=learner.completed_at,
+        certificate_code=learner.certificate_code,
+        certificate_revoked=learner.certificate_revoked is not None,
+    )
+
+
 def finished_by(assignment: Assignment) -> set[int]:
     """Who has finished ``assignment``, as the due rule says (the dashboard's rows,
     so the same answer as every page): of its team's active members, or its learner.
     A fixed number of queries, whatever the team's size."""
     team = Team(pk=assignment.team_id) if assignment.team_id else None
-    board = build_board(
-        Audience(team, members=covered_by(assignment)), Course(pk=assignment.course_id)
-    )
+    board = build_board(Audience(team, members=covered_by(assignment)), assignment.course)
     return {
         row.learner.pk
         for row in board.rows
@@ -342,70 +315,23 @@ def finished_by(assignment: Assignment) -> set[int]:
 
 
 def _learners(
-    audience: Audience,
-    people: QuerySet,
-    course: Course,
-    published: frozenset[int],
-    quiz_ids: list[int],
-    final: Quiz | None,
+    audience: Audience, people: QuerySet, course: Course, published: frozenset[int]
 ) -> QuerySet:
     """The audience's learners who are covered by an assignment of the course or
-    started it, with the counts CourseProgress needs and the dashboard shows."""
-    progress = LessonProgress.objects.filter(learner=OuterRef("pk"), lesson__in=published)
-    done = progress.filter(state=ProgressState.COMPLETED)
-    attempts = Attempt.objects.filter(
-        learner=OuterRef("pk"), submitted_at__isnull=False, quiz__in=quiz_ids
-    )
+    started it, with their recorded completion and certificate."""
     completion = CourseCompletion.objects.current().filter(learner=OuterRef("pk"), course=course)
     shown = Exists(Assignment.objects.filter(course=course, learner=OuterRef("pk")))
     if audience.team is not None:
         # The team's assignment covers every member; if there is none, members show
         # who were assigned individually or (progress only) who started.
         shown |= Exists(Assignment.objects.filter(course=course, team=audience.team))
-        shown |= Exists(progress)
+        shown |= Exists(LessonProgress.objects.filter(learner=OuterRef("pk"), lesson__in=published))
     learners = people.filter(shown).only("pk", "username", "first_name", "last_name", "email")
-    learners = learners.annotate(
+    return learners.annotate(
         completed_at=Subquery(completion.values("completed_at")[:1]),
         certificate_code=Subquery(completion.values("certificate__code")[:1]),
         certificate_revoked=Subquery(completion.values("certificate__revoked_at")[:1]),
-        done=SubqueryCount(done.values("pk")),
-        lessons_done_at=Subquery(done.order_by("-completed_at").values("completed_at")[:1]),
-        started=SubqueryCount(progress.values("pk")),
-        last_activity=Greatest(
-            Coalesce(
-                Subquery(
-                    LessonProgress.objects.filter(learner=OuterRef("pk"), lesson__course=course)
-                    .order_by("-updated_at")
-                    .values("updated_at")[:1]
-                ),
-                Value(_EPOCH),
-                output_field=DateTimeField(),
-            ),
-            Coalesce(
-                Subquery(attempts.order_by("-submitted_at").values("submitted_at")[:1]),
-                Value(_EPOCH),
-                output_field=DateTimeField(),
-            ),
-        ),
     )
-    if final is not None:
-        final_attempts = Attempt.objects.filter(
-            learner=OuterRef("pk"), quiz=final, submitted_at__isnull=False
-        )
-        learners = learners.annotate(
-            final_best=Subquery(final_attempts.order_by("-percent").values("percent")[:1]),
-            final_passed_at=Subquery(
-                final_attempts.filter(passed=True)
-                .order_by("submitted_at")
-                .values("submitted_at")[:1]
-            ),
-        )
-    else:
-        learners = learners.annotate(
-            final_best=Value(None, output_field=IntegerField()),
-            final_passed_at=Value(None, output_field=DateTimeField()),
-        )
-    return learners
 
 
 def select_rows(board: Board, *, state: str = "", query: str = "", sort: str = "name") -> list[Row]:
@@ -471,45 +397,33 @@ def build_dashboard(
 
 
 def _fill_cells(board: Board, rows: Sequence[Row]) -> None:
-    """Cells for these rows: two queries, whatever their number."""
-    ids = [row.learner.pk for row in rows]
-    if not ids:
-        return
-    progress = {
-        (learner_id, lesson_id): (state, started_at, completed_at)
-        for learner_id, lesson_id, state, started_at, completed_at in LessonProgress.objects.filter(
-            learner__in=ids, lesson__in=[lesson.pk for lesson in board.lessons]
-        ).values_list("learner_id", "lesson_id", "state", "started_at", "completed_at")
-    }
-    scores = {
-        (learner_id, quiz_id): (best, used)
-        for learner_id, quiz_id, best, used in Attempt.objects.filter(
-            learner__in=ids, quiz__in=board.quiz_ids, submitted_at__isnull=False
-        )
-        .order_by()
-        .values("learner_id", "quiz_id")
-        .annotate(best=Max("percent"), used=Count("pk"))
-        .values_list("learner_id", "quiz_id", "best", "used")
-    }
+    """Cells for these rows, from the records the board read: no query."""
+    records = board.records
     for row in rows:
         pk = row.learner.pk
         row.cells = []
         for lesson in board.lessons:
-            state, started_at, completed_at = progress.get(
-                (pk, lesson.pk), (ProgressState.NOT_STARTED, None, None)
+            found = records.lesson(pk, lesson.pk)
+            score = records.score(pk, board.quiz_of_lesson.get(lesson.pk))
+            row.cells.append(
+                Cell(
+                    ProgressState(found.state) if found else ProgressState.NOT_STARTED,
+                    score.best,
+                    score.used,
+                    found.started_at if found else None,
+                    found.completed_at if found else None,
+                )
             )
-            best, used = scores.get((pk, board.quiz_of_lesson.get(lesson.pk)), (None, 0))
-            row.cells.append(Cell(ProgressState(state), best, used, started_at, completed_at))
-        if board.final is not None:
-            best, used = scores.get((pk, board.final.pk), (None, 0))
+        final = records.final_score(pk)
+        if final is not None:
             final_state = (
                 ProgressState.COMPLETED
                 if row.progress.final_passed
                 else ProgressState.IN_PROGRESS
-                if used
+                if final.used
                 else ProgressState.NOT_STARTED
             )
-            row.final = Cell(final_state, best, used)
+            row.final = Cell(final_state, final.best, final.used)
 
 
 CSV_HEADER = [

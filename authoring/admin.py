@@ -36,6 +36,7 @@ from courses.models import Course, CourseTranslation, MediaFile, relink_media
 from courses.translations import translation_languages
 from lessons.models import Lesson, LessonProgress, LessonTranslation, ProgressState
 from quizzes.records import course_has_learner_records, lesson_has_learner_records
+from quizzes.translations import quiz_text_problems_for
 
 
 class LessonInline(admin.TabularInline):
@@ -58,7 +59,8 @@ TRANSLATED_LABELS = {
 
 
 class TranslationForm(forms.ModelForm):
-    """A translation's language, chosen among those content may be translated into."""
+    """A translation's language, chosen among those content may be translated into;
+    its quiz texts checked against the quiz they translate (quizzes.translations)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,6 +75,16 @@ class TranslationForm(forms.ModelForm):
     def clean_quiz_texts(self) -> Any:
         # An emptied text area means "no quiz texts", not JSON null.
         return self.cleaned_data.get("quiz_texts") or {}
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        # The inline formset has set the translation's course or lesson already.
+        texts = self.cleaned_data.get("quiz_texts")
+        if "quiz_texts" in self.fields and (
+            problems := quiz_text_problems_for(self.instance, texts)
+        ):
+            self.add_error("quiz_texts", problems)
+        return self.cleaned_data
 
 
 class TranslationFormSet(forms.BaseInlineFormSet):

@@ -10,11 +10,7 @@ from django.urls import reverse
 
 from courses.markdown import MAX_MARKDOWN_LENGTH, link_media, render_markdown
 from courses.storage import remove_if_unnamed
-from courses.translations import (
-    quiz_text_problems,
-    validate_language,
-    validate_quiz_texts,
-)
+from courses.translations import validate_language, validate_quiz_texts
 
 
 class Visibility(models.TextChoices):
@@ -187,20 +183,6 @@ class CourseTranslation(models.Model):
             raise ValidationError(
                 {"introduction_markdown": f"At most {MAX_MARKDOWN_LENGTH:,} characters."}
             )
-        if self.course_id and isinstance(self.quiz_texts, dict):
-            Quiz = apps.get_model("quizzes", "Quiz")
-            quiz = Quiz.objects.filter(course_id=self.course_id).first()
-            if problems := quiz_text_problems(self.quiz_texts, quiz_shape(quiz)):
-                raise ValidationError({"quiz_texts": problems})
-
-
-def quiz_shape(quiz) -> dict[str, tuple[int, bool]]:
-    """{question id: (number of choices, is a short question)} of a quiz's published
-    questions: what translated quiz texts must fit. Empty for no quiz."""
-    if quiz is None:
-        return {}
-    rows = quiz.questions.published().annotate(choice_count=models.Count("choices"))
-    return {row.key: (row.choice_count, row.type == "short") for row in rows}
 
 
 def _stored_name(media: "MediaFile", name: str) -> str:

@@ -96,7 +96,8 @@ def validate_quiz_texts(value: Any) -> None:
     """The shape of a translation's quiz texts: ``{question id: {"prompt": "...",
     "explanation": "...", "choices": [{"text": "...", "feedback": "..."}],
     "accept": ["..."]}}``; every key optional. Whether the ids and the number of
-    choices match the quiz is checked against the quiz (import, admin form)."""
+    choices match the quiz is checked against the quiz: by the importer against the
+    base file (authoring.quiz_files), in the admin by quizzes.translations."""
     if not isinstance(value, dict):
         raise ValidationError("Quiz texts must be a JSON object keyed by question id.")
     for key, texts in value.items():
@@ -142,26 +143,6 @@ def _validate_wrong(key: str, wrong: Any) -> None:
         raise ValidationError(
             f"Question {key}: 'wrong' must be a list of objects with answer and feedback."
         )
-
-
-def quiz_text_problems(texts: dict, questions: dict[str, tuple[int, bool]]) -> list[str]:
-    """What does not fit the quiz in ``texts`` (valid by :func:`validate_quiz_texts`):
-    ``questions`` is {question id: (number of choices, is a short question)}."""
-    problems = []
-    for key, question in texts.items():
-        if key not in questions:
-            problems.append(f"question '{key}' is not in the quiz")
-            continue
-        count, short = questions[key]
-        if "choices" in question and len(question["choices"]) != count:
-            problems.append(
-                f"question '{key}' has {len(question['choices'])} choices; the quiz has {count}"
-            )
-        if "accept" in question and not short:
-            problems.append(f"question '{key}': only short questions accept answers")
-        if "wrong" in question and not short:
-            problems.append(f"question '{key}': only short questions list wrong answers")
-    return problems
 
 
 def canonical_quiz_texts(texts: dict) -> dict:

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from courses.markdown import MAX_MARKDOWN_LENGTH, link_media, render_markdown
-from courses.models import quiz_shape
-from courses.translations import quiz_text_problems, validate_language, validate_quiz_texts
+from courses.translations import validate_language, validate_quiz_texts
 
 
 class ProgressState(models.TextChoices):
@@ -170,12 +169,6 @@ class LessonTranslation(models.Model):
         super().clean()
         if len(self.body_markdown) > MAX_MARKDOWN_LENGTH:
             raise ValidationError({"body_markdown": f"At most {MAX_MARKDOWN_LENGTH:,} characters."})
-        if self.lesson_id and isinstance(self.quiz_texts, dict):
-            from quizzes.models import Quiz
-
-            quiz = Quiz.objects.filter(lesson_id=self.lesson_id).first()
-            if problems := quiz_text_problems(self.quiz_texts, quiz_shape(quiz)):
-                raise ValidationError({"quiz_texts": problems})
 
 
 class LessonProgress(models.Model):

@@ -4,18 +4,25 @@ The texts come from lessons.translations (one query for the page); each is chose
 by courses.translations.shown. Grading accepts the short answers of every
 language (:func:`short_answers_in_translations`): an answer is right or wrong whatever
 the language the learner took the quiz in.
+
+A translation's quiz texts must fit the quiz they translate (:func:`quiz_text_problems_for`:
+question ids, number of choices, answers only for short questions): checked here, above
+the translation models, by the admin's translation forms (authoring.admin). The importer
+checks a translated file against its base file instead (authoring.quiz_files).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils.translation import get_language, pgettext
 
 from courses.models import CourseTranslation
-from courses.translations import localise, shown
+from courses.translations import localise, shown, validate_quiz_texts
 from lessons.models import LessonTranslation
 from quizzes.answers import Listed, answer_key
 from quizzes.models import Question, QuestionType, Quiz
@@ -157,3 +164,58 @@ def short_answers_in_translations(quiz: Quiz) -> dict[str, TranslatedAnswers]:
                         Listed(str(wrong["answer"]), language, str(wrong.get("feedback") or ""))
                     )
     return answers
+
+
+# --- Quiz texts against the quiz ---------------------------------------------------
+
+
+def quiz_text_problems_for(
+    translation: CourseTranslation | LessonTranslation, texts: Any
+) -> list[str]:
+    """What in ``texts`` (quiz texts for ``translation``) does not fit the quiz it
+    translates: its course's final assessment, or its lesson's quiz. Nothing for texts
+    that are not well-formed (the field's validator,
+    courses.translations.validate_quiz_texts, says what is wrong with them) nor for a
+    translation not yet attached to its course or lesson."""
+    try:
+        validate_quiz_texts(texts)
+    except ValidationError:
+        return []
+    if isinstance(translation, LessonTranslation):
+        if translation.lesson_id is None:
+            return []
+        quiz = Quiz.objects.filter(lesson_id=translation.lesson_id).first()
+    else:
+        if translation.course_id is None:
+            return []
+        quiz = Quiz.objects.filter(course_id=translation.course_id).first()
+    return quiz_text_problems(texts, quiz_shape(quiz))
+
+
+def quiz_shape(quiz: Quiz | None) -> dict[str, tuple[int, bool]]:
+    """{question id: (number of choices, is a short question)} of a quiz's published
+    questions: what translated quiz texts must fit. Empty for no quiz."""
+    if quiz is None:
+        return {}
+    rows = quiz.questions.published().annotate(choice_count=Count("choices"))
+    return {row.key: (row.choice_count, row.type == QuestionType.SHORT) for row in rows}
+
+
+def quiz_text_problems(texts: dict, questions: dict[str, tuple[int, bool]]) -> list[str]:
+    """What does not fit the quiz in ``texts`` (valid by validate_quiz_texts):
+    ``questions`` is {question id: (number of choices, is a short question)}."""
+    problems = []
+    for key, question in texts.items():
+        if key not in questions:
+            problems.append(f"question '{key}' is not in the quiz")
+            continue
+        count, short = questions[key]
+        if "choices" in question and len(question["choices"]) != count:
+            problems.append(
+                f"question '{key}' has {len(question['choices'])} choices; the quiz has {count}"
+            )
+        if "accept" in question and not short:
+            problems.append(f"question '{key}': only short questions accept answers")
+        if "wrong" in question and not short:
+            problems.append(f"question '{key}': only short questions list wrong answers")
+    return problems

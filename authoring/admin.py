@@ -32,8 +32,9 @@ from courses.admin_tools import (
     unpublish,
     unretire,
 )
-from courses.models import Course, CourseTranslation, MediaFile, relink_media
+from courses.models import Course, CourseTranslation, MediaFile
 from courses.translations import translation_languages
+from lessons.media import relink_media
 from lessons.models import Lesson, LessonProgress, LessonTranslation, ProgressState
 from quizzes.records import course_has_learner_records, lesson_has_learner_records
 from quizzes.translations import quiz_text_problems_for

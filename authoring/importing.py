@@ -34,8 +34,9 @@ from authoring.content_hash import (
 )
 from authoring.quiz_files import ChoiceSource, QuestionSource, QuizSource
 from courses import storage as media_storage
-from courses.models import Course, CourseTranslation, MediaFile, relink_media
+from courses.models import Course, CourseTranslation, MediaFile
 from courses.storage import store_media
+from lessons.media import relink_media
 from lessons.models import Lesson, LessonTranslation
 from progress.services import record_due_completions
 from quizzes.models import Choice, Question, Quiz

@@ -236,26 +236,6 @@ class MediaFile(models.Model):
         return self.content_hash[:16]
 
 
-def relink_media(course: Course) -> None:
-    """Render the introduction and the lessons that name media again, so their links
-    carry the media's current versions (after media were added, changed or removed)."""
-    course.save(update_fields=["introduction_html"])
-    Lesson = apps.get_model("lessons", "Lesson")
-    for lesson in Lesson.objects.filter(course=course, body_markdown__contains="media/"):
-        lesson.course = course
-        lesson.save(update_fields=["body_html"])
-    for translation in CourseTranslation.objects.filter(course=course):
-        translation.course = course
-        translation.save(update_fields=["introduction_html"])
-    LessonTranslation = apps.get_model("lessons", "LessonTranslation")
-    translations = LessonTranslation.objects.filter(
-        lesson__course=course, body_markdown__contains="media/"
-    ).select_related("lesson")
-    for translation in translations:
-        translation.lesson.course = course
-        translation.save(update_fields=["body_html"])
-
-
 @receiver(post_delete, sender=MediaFile)
 def _delete_stored_file(sender, instance: MediaFile, **kwargs) -> None:
     name = instance.file.name

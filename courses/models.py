@@ -1,5 +1,6 @@
 import uuid
 from pathlib import PurePosixPath
+from typing import ClassVar
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -21,6 +22,29 @@ class Visibility(models.TextChoices):
 def new_content_version() -> str:
     """A fresh, never reused token for Course.content_version."""
     return uuid.uuid4().hex
+
+
+def imported_hash_field(file_name: str) -> models.CharField:
+    """The hash of the file a row was last imported from (``file_name``, as people
+    know it): the importer's conflict check."""
+    return models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=f"Hash of {file_name} as last imported (import conflict check).",
+    )
+
+
+def quiz_texts_field(verbose_name: str) -> models.JSONField:
+    """A translation's texts of its quiz, by question id (courses.translations)."""
+    return models.JSONField(
+        verbose_name,
+        default=dict,
+        blank=True,
+        validators=[validate_quiz_texts],
+        help_text='By question id: {"q1": {"prompt": "…", "explanation": "…", '
+        '"choices": [{"text": "…", "feedback": "…"}], "accept": ["…"]}}.',
+    )
 
 
 class CourseQuerySet(models.QuerySet):
@@ -74,12 +98,7 @@ class Course(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    imported_hash = models.CharField(
-        max_length=64,
-        blank=True,
-        editable=False,
-        help_text="Hash of course.md as last imported (import conflict check).",
-    )
+    imported_hash = imported_hash_field("course.md")
 
     # What every learner of the course sees alike (its published lessons and quizzes)
     # is cached under this token (progress.structure). It is in the row every page
@@ -135,31 +154,66 @@ class Course(models.Model):
         return {media.path: media.url for media in MediaFile.objects.filter(course=self)}
 
 
-class CourseTranslation(models.Model):
-    """A course's texts in another language (``course.<lang>.md``); what a learner
-    sees of it is decided by courses.translations.shown."""
+class Translation(models.Model):
+    """What a course's and a lesson's texts in another language have in common: the
+    language, a title, the quiz's texts, and one Markdown text (``markdown_field``)
+    rendered into ``html_field`` when saved, its media linked, and held to the
+    importer's length limit. What a learner sees of it is decided by
+    courses.translations.shown.
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="translations")
+    Each model keeps its own table, foreign key, related name and constraint names,
+    and declares its ``imported_hash`` with the name of its file
+    (:func:`imported_hash_field`)."""
+
     language = models.CharField(max_length=10, validators=[validate_language])
     title = models.CharField(max_length=200, blank=True)
+    quiz_texts = quiz_texts_field("quiz texts")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    markdown_field: ClassVar[str]
+    html_field: ClassVar[str]
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.translated()} ({self.language})"
+
+    def save(self, *args, **kwargs) -> None:
+        html = render_markdown(getattr(self, self.markdown_field))
+        if "media/" in html:
+            html = link_media(html, self.media_urls())
+        setattr(self, self.html_field, html)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if len(getattr(self, self.markdown_field)) > MAX_MARKDOWN_LENGTH:
+            raise ValidationError(
+                {self.markdown_field: f"At most {MAX_MARKDOWN_LENGTH:,} characters."}
+            )
+
+    def translated(self) -> models.Model:
+        """The course or lesson this translates."""
+        raise NotImplementedError
+
+    def media_urls(self) -> dict[str, str]:
+        """The served addresses of its course's media (Course.media_urls)."""
+        raise NotImplementedError
+
+
+class CourseTranslation(Translation):
+    """A course's texts in another language (``course.<lang>.md``)."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="translations")
     description = models.CharField(max_length=300, blank=True)
     introduction_markdown = models.TextField("introduction", blank=True)
     introduction_html = models.TextField(blank=True, editable=False)
-    quiz_texts = models.JSONField(
-        "final assessment texts",
-        default=dict,
-        blank=True,
-        validators=[validate_quiz_texts],
-        help_text='By question id: {"q1": {"prompt": "…", "explanation": "…", '
-        '"choices": [{"text": "…", "feedback": "…"}], "accept": ["…"]}}.',
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-    imported_hash = models.CharField(
-        max_length=64,
-        blank=True,
-        editable=False,
-        help_text="Hash of course.<lang>.md as last imported (import conflict check).",
-    )
+    quiz_texts = quiz_texts_field("final assessment texts")
+    imported_hash = imported_hash_field("course.<lang>.md")
+
+    markdown_field = "introduction_markdown"
+    html_field = "introduction_html"
 
     class Meta:
         ordering = ["course", "language"]
@@ -169,20 +223,11 @@ class CourseTranslation(models.Model):
             )
         ]
 
-    def __str__(self) -> str:
-        return f"{self.course} ({self.language})"
+    def translated(self) -> Course:
+        return self.course
 
-    def save(self, *args, **kwargs) -> None:
-        html = render_markdown(self.introduction_markdown)
-        self.introduction_html = link_media(html, self.course.media_urls())
-        super().save(*args, **kwargs)
-
-    def clean(self) -> None:
-        super().clean()
-        if len(self.introduction_markdown) > MAX_MARKDOWN_LENGTH:
-            raise ValidationError(
-                {"introduction_markdown": f"At most {MAX_MARKDOWN_LENGTH:,} characters."}
-            )
+    def media_urls(self) -> dict[str, str]:
+        return self.course.media_urls()
 
 
 def _stored_name(media: "MediaFile", name: str) -> str:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from courses.markdown import MAX_MARKDOWN_LENGTH, link_media, render_markdown
-from courses.translations import validate_language, validate_quiz_texts
+from courses.models import Translation, imported_hash_field
 
 
 class ProgressState(models.TextChoices):
@@ -122,30 +122,16 @@ class Lesson(models.Model):
         return self.published_at is not None and self.retired_at is None
 
 
-class LessonTranslation(models.Model):
-    """A lesson's texts in another language (``NN-slug.<lang>.md``); what a learner
-    sees of it is decided by courses.translations.shown."""
+class LessonTranslation(Translation):
+    """A lesson's texts in another language (``NN-slug.<lang>.md``)."""
 
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(max_length=10, validators=[validate_language])
-    title = models.CharField(max_length=200, blank=True)
     body_markdown = models.TextField("body", blank=True)
     body_html = models.TextField(blank=True, editable=False)
-    quiz_texts = models.JSONField(
-        "quiz texts",
-        default=dict,
-        blank=True,
-        validators=[validate_quiz_texts],
-        help_text='By question id: {"q1": {"prompt": "…", "explanation": "…", '
-        '"choices": [{"text": "…", "feedback": "…"}], "accept": ["…"]}}.',
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-    imported_hash = models.CharField(
-        max_length=64,
-        blank=True,
-        editable=False,
-        help_text="Hash of NN-slug.<lang>.md as last imported (import conflict check).",
-    )
+    imported_hash = imported_hash_field("NN-slug.<lang>.md")
+
+    markdown_field = "body_markdown"
+    html_field = "body_html"
 
     class Meta:
         ordering = ["lesson", "language"]
@@ -155,20 +141,11 @@ class LessonTranslation(models.Model):
             )
         ]
 
-    def __str__(self) -> str:
-        return f"{self.lesson} ({self.language})"
+    def translated(self) -> Lesson:
+        return self.lesson
 
-    def save(self, *args, **kwargs) -> None:
-        html = render_markdown(self.body_markdown)
-        if "media/" in html:
-            html = link_media(html, self.lesson.course.media_urls())
-        self.body_html = html
-        super().save(*args, **kwargs)
-
-    def clean(self) -> None:
-        super().clean()
-        if len(self.body_markdown) > MAX_MARKDOWN_LENGTH:
-            raise ValidationError({"body_markdown": f"At most {MAX_MARKDOWN_LENGTH:,} characters."})
+    def media_urls(self) -> dict[str, str]:
+        return self.lesson.course.media_urls()
 
 
 class LessonProgress(models.Model):

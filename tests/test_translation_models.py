@@ -1,6 +1,7 @@
-"""The two translation models check alike, with the same messages; and a
-translation's quiz texts are checked against the quiz they translate
-(quizzes.translations), on the course's and on the lesson's admin page."""
+"""The two translation models share one base (courses.models.Translation): the same
+checks and messages, the same rendering; and a translation's quiz texts are checked
+against the quiz they translate (quizzes.translations), on the course's and on the
+lesson's admin page."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -60,6 +61,14 @@ def test_a_long_title_gets_the_same_message_from_every_translation_model(course)
 def test_a_language_content_is_not_translated_into_is_refused_alike(course):
     messages = [_errors(t)["language"] for t in _translations(course, language="fr")]
     assert messages[0] == messages[1] and "'fr' is not a language" in messages[0][0]
+
+
+def test_every_translation_renders_its_text_when_saved(course):
+    for translation in _translations(course, title="Titel"):
+        setattr(translation, translation.markdown_field, "Hallo *Welt*")
+        translation.save()
+        translation.refresh_from_db()
+        assert getattr(translation, translation.html_field) == "<p>Hallo <em>Welt</em></p>"
 
 
 def test_the_models_keep_their_own_constraint_and_related_names(course):

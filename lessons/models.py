@@ -33,6 +33,25 @@ class CurrentRunManager(models.Manager):
         return super().get_queryset().filter(archived_in__isnull=True)
 
 
+class RunRecord(models.Model):
+    """A record of a learner's work in one run through a course: lesson progress
+    here, quiz attempts in quizzes. ``objects`` reads the current run (see
+    CurrentRunManager), ``all_runs`` every run; related objects reach archived rows
+    too (the base manager). Each model declares its ``archived_in`` foreign key to
+    CourseCompletion, with its own related name; a subclass's Meta extends
+    ``RunRecord.Meta``."""
+
+    # Declared before ``objects`` for ruff's field-order check; the default is named
+    # in Meta.
+    all_runs = models.Manager()
+    objects = CurrentRunManager()
+
+    class Meta:
+        abstract = True
+        default_manager_name = "objects"
+        base_manager_name = "all_runs"
+
+
 class LessonQuerySet(models.QuerySet):
     def published(self) -> "LessonQuerySet":
         """Lessons learners can see: not drafts, not retired (retired lessons keep
@@ -148,7 +167,7 @@ class LessonTranslation(Translation):
         return self.lesson.course.media_urls()
 
 
-class LessonProgress(models.Model):
+class LessonProgress(RunRecord):
     """One learner's progress in one lesson. No row means "Not started"."""
 
     learner = models.ForeignKey(
@@ -176,15 +195,8 @@ class LessonProgress(models.Model):
         help_text="Set when the learner started the course again: this row is an earlier run's.",
     )
 
-    # The default manager reads the current run (see CurrentRunManager); declared
-    # second because the plain one must come first for ruff's field-order check.
-    all_runs = models.Manager()
-    objects = CurrentRunManager()
-
-    class Meta:
+    class Meta(RunRecord.Meta):
         verbose_name_plural = "lesson progress"
-        default_manager_name = "objects"
-        base_manager_name = "all_runs"
         constraints = [
             models.UniqueConstraint(
                 fields=["learner", "lesson"],

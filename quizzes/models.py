@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from lessons.models import CurrentRunManager
+from lessons.models import RunRecord
 
 
 class QuestionType(models.TextChoices):
@@ -276,7 +276,7 @@ class Choice(models.Model):
         return self.text
 
 
-class Attempt(models.Model):
+class Attempt(RunRecord):
     """One try at a quiz. Opened when the form is shown, graded once when submitted."""
 
     learner = models.ForeignKey(
@@ -311,15 +311,8 @@ class Attempt(models.Model):
         help_text="Set when the learner started the course again: an earlier run's attempt.",
     )
 
-    # The default manager reads the current run (see CurrentRunManager); declared
-    # second because the plain one must come first for ruff's field-order check.
-    all_runs = models.Manager()
-    objects = CurrentRunManager()
-
-    class Meta:
+    class Meta(RunRecord.Meta):
         ordering = ["quiz", "learner", "number"]
-        default_manager_name = "objects"
-        base_manager_name = "all_runs"
         constraints = [
             models.UniqueConstraint(
                 fields=["learner", "quiz", "number"], name="unique_attempt_number"

@@ -24,6 +24,7 @@ from common.queries import SubqueryCount
 from courses import storage as media_storage
 from courses.admin import MediaFileInline
 from courses.admin_tools import (
+    AnnouncesContentChanges,
     KeepsLearnerRecords,
     PublishedFilter,
     publish,
@@ -111,7 +112,7 @@ class CourseTranslationInline(admin.StackedInline):
 
 
 @admin.register(Course)
-class CourseAdmin(KeepsLearnerRecords, admin.ModelAdmin):
+class CourseAdmin(AnnouncesContentChanges, KeepsLearnerRecords, admin.ModelAdmin):
     list_display = [
         "title",
         "slug",
@@ -204,7 +205,7 @@ class LessonTranslationInline(admin.StackedInline):
 
 
 @admin.register(Lesson)
-class LessonAdmin(KeepsLearnerRecords, admin.ModelAdmin):
+class LessonAdmin(AnnouncesContentChanges, KeepsLearnerRecords, admin.ModelAdmin):
     list_display = ["title", "course", "position", "state", "minutes", "learners"]
     list_filter = [PublishedFilter, "course"]
     search_fields = ["title", "slug", "body_markdown"]

@@ -1,5 +1,6 @@
-"""Admin pieces shared by the content apps: publishing, retiring, and refusing to
-delete what learners have worked on.
+"""Admin pieces shared by the content apps: publishing, retiring, refusing to delete
+what learners have worked on, and announcing each change (courses.signals) so that
+what depends on the content follows in the same transaction.
 
 The actions change content, so each needs the model's change permission: Django
 offers an action without ``permissions`` to anyone who may merely view the list.
@@ -8,6 +9,8 @@ offers an action without ``permissions`` to anyone who may merely view the list.
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
+
+from courses.signals import content_changed
 
 
 class KeepsLearnerRecords:
@@ -41,18 +44,43 @@ class KeepsLearnerRecords:
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+class AnnouncesContentChanges:
+    """Mix into the ModelAdmin of content learners work through (courses, lessons,
+    quizzes): after the admin saves an object (with its inlines) or deletes objects,
+    it sends ``courses.signals.content_changed`` inside the same transaction, so the
+    course completions a withdrawn lesson or final assessment made due are recorded
+    with the change (progress). The actions below announce their changes themselves."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        content_changed.send(sender=self.model, instances=[form.instance])
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        content_changed.send(sender=self.model, instances=[obj])
+
+    def delete_queryset(self, request, queryset) -> None:
+        # The list's "Delete selected" runs outside the admin's own transaction.
+        with transaction.atomic():
+            deleted = list(queryset)
+            super().delete_queryset(request, queryset)
+            content_changed.send(sender=self.model, instances=deleted)
+
+
 def _set_each(queryset, **values) -> int:
     """Set a field on each object with save(), not one UPDATE: saving is what keeps
     what depends on the content in step (a course's content_version for the cached
-    lesson lists, the search index), and an admin selects a page of rows at most."""
-    count = 0
+    lesson lists, the search index), and an admin selects a page of rows at most.
+    Then announce the change (courses.signals), in the same transaction."""
+    changed = []
     with transaction.atomic():
         for obj in queryset:
             for field, value in values.items():
                 setattr(obj, field, value)
             obj.save(update_fields=list(values))
-            count += 1
-    return count
+            changed.append(obj)
+        content_changed.send(sender=queryset.model, instances=changed)
+    return len(changed)
 
 
 @admin.action(description="Publish selected (learners can see them)", permissions=["change"])

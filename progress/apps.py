@@ -13,6 +13,7 @@ class ProgressConfig(AppConfig):
     verbose_name = "Progress"
 
     def ready(self) -> None:
-        # Connect the course structure's receivers: a lesson or quiz saved or deleted
-        # gives its course a new content version (progress/structure.py).
-        from progress import structure  # noqa: F401
+        # Connect the receivers: a lesson or quiz saved or deleted gives its course a
+        # new content version (progress/structure.py); a change the content admin
+        # announces records the course completions it made due (progress/receivers.py).
+        from progress import receivers, structure  # noqa: F401

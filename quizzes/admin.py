@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from courses.admin_tools import KeepsLearnerRecords, retire, unretire
+from courses.admin_tools import AnnouncesContentChanges, KeepsLearnerRecords, retire, unretire
 from lessons.admin import RecordAdmin
 from quizzes.models import Answer, Attempt, Choice, Question, Quiz
 
@@ -14,7 +14,7 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Quiz)
-class QuizAdmin(KeepsLearnerRecords, admin.ModelAdmin):
+class QuizAdmin(AnnouncesContentChanges, KeepsLearnerRecords, admin.ModelAdmin):
     list_display = [
         "__str__",
         "pass_mark",

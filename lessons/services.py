@@ -26,7 +26,9 @@ class LessonError(Exception):
 
 @transaction.atomic
 def start_lesson(learner, lesson: Lesson) -> LessonProgress:
-    """Record that the learner opened the lesson; opening it again changes nothing."""
+    """Record that the learner opened the lesson; opening it again changes nothing.
+    The lesson page's script posts it once the page has loaded (progress.views.start:
+    the page's GET records nothing); without JavaScript the first completion does."""
     if not lesson.is_published:
         raise LessonError(_("This lesson is no longer available."))
     progress, _created = LessonProgress.objects.get_or_create(

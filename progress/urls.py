@@ -15,6 +15,7 @@ course_patterns = [
 # The "lessons" namespace, mounted under courses/<course_slug>/lessons/.
 lesson_patterns = [
     path("<slug:lesson_slug>/", views.lesson_detail, name="detail"),
+    path("<slug:lesson_slug>/start/", views.start, name="start"),
     path("<slug:lesson_slug>/complete/", views.mark_complete, name="complete"),
 ]
 

@@ -1,9 +1,10 @@
 """The learner's player pages, which ask the course-progress rule (progress.rules):
-the catalogue, Continue and Course complete (``courses:`` names), the lesson page and
-Mark complete (``lessons:``), the quiz page and an attempt's result (``quizzes:``),
-and the content staff's previews of a course and a lesson. config/urls.py mounts
-them under their namespaces, so no URL name changed when they moved here; their
-templates are looked up by name in the courses, lessons and quizzes folders."""
+the catalogue, Continue and Course complete (``courses:`` names), the lesson page, its
+start and Mark complete (``lessons:``), the quiz page and an attempt's result
+(``quizzes:``), and the content staff's previews of a course and a lesson.
+config/urls.py mounts them under their namespaces, so no URL name changed when they
+moved here; their templates are looked up by name in the courses, lessons and quizzes
+folders. The pages' GETs record nothing but the quiz page's (it opens an attempt)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
 
 from common.http import parse_id, post_only
 from courses.models import Course, Visibility
@@ -180,8 +182,6 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
     if index is None:  # retired while this request ran (progress.structure)
         raise Http404("No such lesson.")
     current = lessons[index]
-    if current.state == ProgressState.NOT_STARTED:
-        current.state = ProgressState(start_lesson(request.user, lesson).state)
     show_in_language([lesson.course], lessons, full=[lesson])
     final = course_state.final
     return _lesson_page(
@@ -197,8 +197,27 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
             "next_lesson": lessons[index + 1] if index + 1 < len(lessons) else None,
             "final": final,
             "progress": progress_from_lessons(lessons, final, course_state.completion),
+            # Not started: the page's script records the start by a POST once it has
+            # loaded (the GET writes nothing); without JavaScript, the first completion.
+            "start_url": reverse("lessons:start", args=[course_slug, lesson_slug])
+            if current.state == ProgressState.NOT_STARTED
+            else "",
+            "started": ProgressState.IN_PROGRESS,  # what the script shows once recorded
         },
     )
+
+
+@require_POST
+def start(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
+    """The lesson page's script, once the page has loaded: record that the learner
+    opened the lesson (lessons.services.start_lesson; again, it changes nothing).
+    204; 404 for a lesson the learner may not see."""
+    lesson = _published_lesson(request, course_slug, lesson_slug)
+    try:
+        start_lesson(request.user, lesson)
+    except LessonError as exc:  # retired since it was read
+        raise Http404(str(exc)) from exc
+    return HttpResponse(status=204)
 
 
 @post_only(

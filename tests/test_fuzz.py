@@ -279,6 +279,7 @@ def site(learner, trainer, team, admin_user, course) -> Site:
         ),
     ]
     posts = [
+        Endpoint("lessons:start", reverse("lessons:start", args=[course.slug, first.slug])),
         Endpoint("lessons:complete", reverse("lessons:complete", args=[course.slug, first.slug])),
         Endpoint("quizzes:take", take, quiz_sheet),
         Endpoint(

@@ -1,10 +1,14 @@
-"""GETs write nothing (issue 22): a course completion is recorded by the step that
-met the last requirement, which in the admin is retiring, unpublishing, deleting or
-moving away a lesson or the final assessment (courses.signals.content_changed,
-received by progress), so the "Course complete" page only reads."""
+"""GETs write nothing (issue 22): a learner's pages only read, whatever the learner's
+state in the course. A lesson's start is recorded by the lesson page's POST
+(``lessons:start``, sent by its script on load) or, without JavaScript, by its first
+completion; a course completion is recorded by the step that met the last
+requirement, which in the admin is retiring, unpublishing or deleting a lesson or
+the final assessment (courses.signals.content_changed, received by progress)."""
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
 from unittest import mock
 
 import pytest
@@ -12,14 +16,25 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import Course
-from lessons.models import Certificate, CourseCompletion, Lesson
+from courses.models import Course, Visibility
+from lessons.models import Certificate, CourseCompletion, Lesson, LessonProgress, ProgressState
+from lessons.services import start_lesson
+from progress.rules import course_progress
 from progress.services import complete_lesson
 from quizzes.models import Quiz
-from tests.factories import make_course, make_quiz, take_quiz
-from tests.test_permissions import form_data
+from tests.factories import make_course, make_lesson, make_quiz, make_user, take_quiz
+from tests.test_permissions import changed_tables, form_data, snapshot
+from training.models import Team
+from training.roles import ensure_trainers_group
+from training.services import assign_course
 
 pytestmark = pytest.mark.django_db
+
+START = "lessons:start"
+
+
+def start_url(lesson: Lesson) -> str:
+    return reverse(START, args=[lesson.course.slug, lesson.slug])
 
 
 def completion_of(learner, course) -> CourseCompletion | None:
@@ -52,9 +67,58 @@ def finish_lessons(learner, course) -> None:
         complete_lesson(learner, lesson)
 
 
+# The learner's states: each leaves the course as a learner can find it ------------
+
+
+def nothing_yet(learner, course) -> None:
+    pass
+
+
+def opened_the_second_lesson(learner, course) -> None:
+    start_lesson(learner, lessons_of(course)[1])
+
+
+def finished_the_second_lesson(learner, course) -> None:
+    complete_lesson(learner, lessons_of(course)[1])
+
+
+def failed_the_first_quiz(learner, course) -> None:
+    take_quiz(learner, lessons_of(course)[0].quiz, correct=False)
+
+
+def awaiting_the_final(learner, course) -> None:
+    finish_lessons(learner, course)
+
+
+def failed_the_final(learner, course) -> None:
+    finish_lessons(learner, course)
+    take_quiz(learner, course.final_assessment, correct=False)
+
+
 def completed(learner, course) -> None:
     finish_lessons(learner, course)
     take_quiz(learner, course.final_assessment)
+
+
+def completed_then_a_lesson_added(learner, course) -> None:
+    completed(learner, course)
+    make_lesson(course, 4, slug="new-lesson", title="New lesson")
+
+
+def completed_then_asked_again(learner, course) -> None:
+    completed(learner, course)
+    trainer = make_user("tess")
+    trainer.groups.add(ensure_trainers_group())
+    team = Team.objects.create(name="Again")
+    team.members.add(learner)
+    team.trainers.add(trainer)
+    assign_course(
+        by=trainer,
+        course=course,
+        team=team,
+        due_date=timezone.localdate() + datetime.timedelta(days=3),
+        require_fresh_completion=True,
+    )
 
 
 def complete_by_the_rule_but_not_recorded(learner, course) -> None:
@@ -63,6 +127,60 @@ def complete_by_the_rule_but_not_recorded(learner, course) -> None:
     finish_lessons(learner, course)
     Quiz.objects.filter(pk=course.final_assessment.pk).update(retired_at=timezone.now())
     Course.objects.filter(pk=course.pk).content_changed()  # as a save would (progress.structure)
+
+
+STATES: list[Callable] = [
+    nothing_yet,
+    opened_the_second_lesson,
+    finished_the_second_lesson,
+    failed_the_first_quiz,
+    awaiting_the_final,
+    failed_the_final,
+    completed,
+    completed_then_a_lesson_added,
+    completed_then_asked_again,
+    complete_by_the_rule_but_not_recorded,
+]
+
+
+def learner_pages(course) -> dict[str, str]:
+    """Every page a learner reads about a course, each lesson's included."""
+    pages = {
+        "home": reverse("courses:home"),
+        "my learning": reverse("courses:my_learning"),
+        "catalogue": reverse("courses:catalogue"),
+        "course page": course.get_absolute_url(),
+        "continue": reverse("courses:continue", args=[course.slug]),
+        "course complete": reverse("courses:complete", args=[course.slug]),
+    }
+    for lesson in Lesson.objects.published().filter(course=course).order_by("position"):
+        pages[f"lesson {lesson.position}"] = lesson.get_absolute_url()
+    return pages
+
+
+@pytest.mark.parametrize("state", STATES, ids=[state.__name__ for state in STATES])
+def test_reading_a_learners_pages_changes_no_table(
+    learner_client, learner, course_with_quizzes, state
+):
+    course = course_with_quizzes
+    state(learner, course)
+    course.refresh_from_db()
+    problems = []
+    for name, url in learner_pages(course).items():
+        before = snapshot()
+        response = learner_client.get(url)
+        if response.status_code not in (200, 302):
+            problems.append(f"{name}: {response.status_code}")
+        if tables := changed_tables(before, snapshot()):
+            problems.append(f"{name} ({url}) changed {tables}")
+    assert not problems, "\n".join(problems)
+
+
+def test_a_lesson_never_opened_is_shown_not_started(learner_client, learner, course):
+    second = course.lessons.get(position=2)
+    html = learner_client.get(second.get_absolute_url()).content.decode()
+    assert "Lesson 2 of 3 · Not started" in " ".join(html.split())
+    assert not LessonProgress.objects.filter(learner=learner).exists()
 
 
 # Course complete: read only -----------------------------------------------------------
@@ -91,6 +209,146 @@ def test_course_complete_shows_the_recorded_completion(
     ).content.decode()
     assert "View your certificate" in page
     assert completion.certificate.get_absolute_url() in page
+
+
+# The start POST ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock():
+    """Django's clock, moved by the test."""
+    now = [timezone.now().replace(microsecond=0)]
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: now[0]):
+        yield now
+
+
+def test_the_start_post_records_the_lesson_started(learner_client, learner, course, clock):
+    lesson = course.lessons.get(position=2)
+    response = learner_client.post(start_url(lesson))
+    assert response.status_code == 204
+    progress = LessonProgress.objects.get(learner=learner)
+    assert (progress.lesson, progress.state) == (lesson, ProgressState.IN_PROGRESS)
+    assert progress.started_at == clock[0]
+
+
+def test_a_second_start_post_changes_nothing(learner_client, learner, course, clock):
+    lesson = course.lessons.get(position=2)
+    learner_client.post(start_url(lesson))
+    first = LessonProgress.objects.get(learner=learner)
+    clock[0] += datetime.timedelta(hours=1)
+    before = snapshot()
+    assert learner_client.post(start_url(lesson)).status_code == 204
+    assert changed_tables(before, snapshot()) == []
+    assert LessonProgress.objects.get(learner=learner).started_at == first.started_at
+
+
+def test_a_start_post_leaves_a_completed_lesson_completed(learner_client, learner, course):
+    lesson = course.lessons.get(position=1)
+    complete_lesson(learner, lesson)
+    before = snapshot()
+    assert learner_client.post(start_url(lesson)).status_code == 204
+    assert changed_tables(before, snapshot()) == []
+
+
+def test_the_start_address_refuses_a_get(learner_client, learner, course):
+    lesson = course.lessons.get(position=1)
+    before = snapshot()
+    assert learner_client.get(start_url(lesson)).status_code == 405
+    assert changed_tables(before, snapshot()) == []
+
+
+def test_the_start_post_needs_a_login(client, course):
+    lesson = course.lessons.get(position=1)
+    response = client.post(start_url(lesson))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert not LessonProgress.objects.exists()
+
+
+@pytest.mark.parametrize("which", ["assigned to others", "draft", "retired", "no such lesson"])
+def test_a_start_post_for_a_lesson_the_learner_may_not_see_is_a_404(
+    learner_client, learner, other_team, which
+):
+    course = make_course(lessons=2, slug="hidden")
+    lesson = course.lessons.get(position=1)
+    url = start_url(lesson)
+    if which == "assigned to others":
+        course.visibility = Visibility.ASSIGNED
+        course.save()
+        assign_course(by=other_team.trainers.get(), course=course, team=other_team)
+    elif which == "draft":
+        Lesson.objects.filter(pk=lesson.pk).update(published_at=None)
+    elif which == "retired":
+        Lesson.objects.filter(pk=lesson.pk).update(retired_at=timezone.now())
+    else:
+        url = reverse(START, args=[course.slug, "no-such-lesson"])
+    assert learner_client.post(url).status_code == 404
+    assert not LessonProgress.objects.exists()
+
+
+def test_the_start_post_costs_a_few_queries(learner_client, course, django_assert_max_num_queries):
+    from tests.test_queries import warm_caches
+
+    lesson = course.lessons.get(position=2)
+    warm_caches(learner_client)
+    # session, user, the lesson with its course, then start_lesson's get_or_create:
+    # SELECT and INSERT inside two savepoints (6 statements)
+    with django_assert_max_num_queries(9):
+        assert learner_client.post(start_url(lesson)).status_code == 204
+
+
+def test_the_lesson_page_offers_the_start_post_until_the_lesson_is_started(
+    learner_client, learner, course
+):
+    lesson = course.lessons.get(position=2)
+    html = learner_client.get(lesson.get_absolute_url()).content.decode()
+    assert f'action="{start_url(lesson)}"' in html
+    assert "js/lesson-start.js" in html
+    learner_client.post(start_url(lesson))
+    html = learner_client.get(lesson.get_absolute_url()).content.decode()
+    assert f'action="{start_url(lesson)}"' not in html
+    assert "Lesson 2 of 3 · In Progress" in " ".join(html.split())
+
+
+def test_the_preview_offers_no_start_post(client, admin_user, course):
+    client.force_login(admin_user)
+    lesson = course.lessons.get(position=2)
+    html = client.get(reverse("preview_lesson", args=[lesson.pk])).content.decode()
+    assert start_url(lesson) not in html
+
+
+def test_without_javascript_the_first_completion_records_the_start(
+    learner_client, learner, course, clock
+):
+    lesson = course.lessons.get(position=1)
+    learner_client.get(lesson.get_absolute_url())  # no script ran: nothing recorded
+    assert not LessonProgress.objects.exists()
+    learner_client.post(reverse("lessons:complete", args=[course.slug, lesson.slug]))
+    progress = LessonProgress.objects.get(learner=learner)
+    assert progress.state == ProgressState.COMPLETED
+    assert progress.started_at == progress.completed_at == clock[0]
+
+
+def test_the_start_post_puts_the_course_in_progress(learner_client, learner, course):
+    assert course_progress(learner, course).state == ProgressState.NOT_STARTED
+    learner_client.get(course.lessons.get(position=1).get_absolute_url())
+    assert course_progress(learner, course).state == ProgressState.NOT_STARTED
+    learner_client.post(start_url(course.lessons.get(position=1)))
+    assert course_progress(learner, course).state == ProgressState.IN_PROGRESS
+
+
+def test_continue_goes_to_the_lesson_last_started_through_the_post(
+    learner_client, learner, course, clock
+):
+    first, second, third = course.lessons.order_by("position")
+    complete_lesson(learner, first)
+    learner_client.post(start_url(third))
+    clock[0] += datetime.timedelta(minutes=5)
+    learner_client.post(start_url(second))
+    clock[0] += datetime.timedelta(minutes=5)
+    learner_client.get(third.get_absolute_url())  # reading the third again moves nothing
+    response = learner_client.get(reverse("courses:continue", args=[course.slug]))
+    assert response["Location"] == second.get_absolute_url()
 
 
 # The admin records the completions its changes make due ---------------------------

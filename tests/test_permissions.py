@@ -755,6 +755,31 @@ SITE_TABLE = [
     SiteCase(
         "draft lesson", "lessons:detail", lambda w: [w.draft.slug, w.draft_lesson.slug], NOBODY
     ),
+    # The lesson page's script records the start with this POST (the GET writes nothing).
+    SiteCase(
+        "start open lesson",
+        "lessons:start",
+        lambda w: [w.course.slug, "lesson-2"],
+        SIGNED_IN,
+        method="POST",
+        ok=(204,),
+    ),
+    SiteCase(
+        "start assigned lesson",
+        "lessons:start",
+        lambda w: [w.secret.slug, w.secret_lesson.slug],
+        LEARNER_AND_SUPERUSER,
+        method="POST",
+        ok=(204,),
+    ),
+    SiteCase(
+        "start draft lesson",
+        "lessons:start",
+        lambda w: [w.draft.slug, w.draft_lesson.slug],
+        NOBODY,
+        method="POST",
+        ok=(204,),
+    ),
     SiteCase(
         "mark assigned lesson complete",
         "lessons:complete",
@@ -994,7 +1019,7 @@ def test_site_pages(world, role):
     """Every case of the site table for one role: GETs first, then POSTs."""
     client = client_for(world, role)
     problems = []
-    before = None  # the database as it was before this POST (GETs may record progress)
+    before = None  # the database as it was before this POST (the quiz page's GET opens an attempt)
     for case in sorted(SITE_TABLE, key=lambda case: case.method != "GET"):
         url = reverse(case.url_name, args=case.args(world)) + case.query(world)
         if case.method == "GET":

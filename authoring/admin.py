@@ -37,6 +37,7 @@ from courses.models import Course, CourseTranslation, MediaFile
 from courses.translations import translation_languages
 from lessons.media import relink_media
 from lessons.models import Lesson, LessonProgress, LessonTranslation, ProgressState
+from progress.rules import percent_complete
 from quizzes.records import course_has_learner_records, lesson_has_learner_records
 from quizzes.translations import quiz_text_problems_for
 
@@ -188,10 +189,11 @@ class CourseAdmin(AnnouncesContentChanges, KeepsLearnerRecords, admin.ModelAdmin
 
     @admin.display(description="avg completion")
     def average_completion(self, obj: Any) -> str:
-        """Completed lessons per learner who started, as a share of the lessons."""
+        """Completed lessons per learner who started, as a share of the lessons (the
+        progress rule's percent, over everyone who started)."""
         if not obj.learners_total or not obj.lessons_total:
             return "–"
-        return f"{obj.completed_total * 100 // (obj.learners_total * obj.lessons_total)}%"
+        return f"{percent_complete(obj.completed_total, obj.learners_total * obj.lessons_total)}%"
 
 
 class LessonTranslationInline(admin.StackedInline):

@@ -307,12 +307,11 @@ def lesson_to_continue(lessons: Sequence[Lesson]) -> Lesson | None:
     the first unfinished one, else (all done) the first lesson.
 
     "Opened last" is the unfinished lesson with the latest ``started_at``: the
-    moment a lesson is first opened is recorded anyway (lessons.services.start_lesson),
-    so this needs no write when a page is only read again (GET requests write nothing
-    when nothing changes). Going back to a lesson opened earlier does not move
+    lesson page's start POST records when a lesson is first opened (or, without
+    JavaScript, its first completion), so reading a page writes nothing. Going back to a lesson opened earlier does not move
     "Continue" there; a learner who does so is reviewing, and the lesson they
-    were working on is the newer one. :func:`courses_with_next_step` is the same
-    rule in bulk, in SQL (tests/test_player.py checks that they agree)."""
+    were working on is the newer one. :func:`courses_with_next_step` asks it for
+    every course at once."""
     opened = [
         lesson
         for lesson in lessons

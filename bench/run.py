@@ -60,11 +60,9 @@ def build():
 
 def build_quizzes(learner, courses):
     """A 5-question quiz with 1 attempt and a 50-question quiz with 10 attempts."""
-    from django.http import QueryDict
-
     from progress.services import submit_quiz
     from quizzes.services import open_attempt, quiz_status
-    from tests.factories import answer_sheet, make_quiz
+    from tests.factories import answer_sheet, as_post, make_quiz
 
     quizzes = {}
     for size, attempts, (_course, lessons) in ((5, 1, courses[7]), (50, 10, courses[70])):
@@ -79,10 +77,8 @@ def build_quizzes(learner, courses):
         quiz = make_quiz(lesson=lessons[-1], questions=questions, max_attempts=0)
         for _ in range(attempts):
             attempt = open_attempt(learner, quiz, quiz_status(learner, quiz).used)
-            data = QueryDict(mutable=True)
-            for key, value in answer_sheet(quiz, attempt, correct=size // 2).items():
-                data.setlist(key, value if isinstance(value, list) else [value])
-            last = submit_quiz(learner, quiz, attempt.pk, data)
+            sheet = as_post(answer_sheet(quiz, attempt, correct=size // 2))
+            last = submit_quiz(learner, quiz, attempt.pk, sheet)
         open_attempt(learner, quiz, attempts)  # the form shows an open attempt
         quizzes[size] = (quiz, last)
     return quizzes

@@ -17,7 +17,6 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +33,7 @@ from lessons.models import (
 from lessons.services import LessonError, completion_of, mark_lesson_completed
 from progress.rules import final_assessment_for, lessons_with_state, progress_from_lessons
 from quizzes.models import Attempt, Quiz
-from quizzes.services import grade_expired_attempt, grade_submission, time_is_up
+from quizzes.services import AnswerSheet, grade_expired_attempt, grade_submission, time_is_up
 
 
 @transaction.atomic
@@ -156,7 +155,7 @@ def record_due_completions(course: Course) -> int:
 
 
 @transaction.atomic
-def submit_quiz(learner, quiz: Quiz, attempt_id: int, data: QueryDict) -> Attempt:
+def submit_quiz(learner, quiz: Quiz, attempt_id: int, data: AnswerSheet) -> Attempt:
     """The quiz page's submit: grade the learner's open attempt from the posted answers
     (quizzes.services.submit_attempt's rules: exactly once, the deadline, the grace)
     and record the lesson or course completion a pass brings, in one transaction.

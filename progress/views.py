@@ -55,6 +55,7 @@ from quizzes.services import (
     review_attempt,
     time_left,
 )
+from quizzes.sheets import answer_sheet
 from quizzes.translations import localise_questions, localise_review
 
 # Courses: the catalogue, Continue, Course complete, the preview -------------------
@@ -358,7 +359,9 @@ def _save_signed_out(request: HttpRequest, quiz_id: int) -> HttpResponse:
     """A quiz posted after the session ended: keep the answers (never grade them),
     then sign in and come back to the quiz to submit them."""
     try:
-        drafts.save_signed_out(request.POST.get(drafts.TOKEN_FIELD, ""), quiz_id, request.POST)
+        drafts.save_signed_out(
+            request.POST.get(drafts.TOKEN_FIELD, ""), quiz_id, answer_sheet(request.POST)
+        )
     except DraftRefused:
         pass  # nothing shows whose answers these are: keep nothing
     else:
@@ -371,7 +374,7 @@ def _save_signed_out(request: HttpRequest, quiz_id: int) -> HttpResponse:
 def _submit(request: HttpRequest, quiz: Quiz) -> HttpResponse:
     attempt_id = parse_id(request.POST.get("attempt", ""), "attempt")  # else a 400
     try:
-        attempt = submit_quiz(request.user, quiz, attempt_id, request.POST)
+        attempt = submit_quiz(request.user, quiz, attempt_id, answer_sheet(request.POST))
     except TamperedAnswers as exc:
         raise BadRequest(str(exc)) from exc
     except AttemptClosed as exc:

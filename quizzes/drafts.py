@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from django.core import signing
 from django.db import transaction
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +23,7 @@ from quizzes.services import (
     DEADLINE_GRACE,
     FIELD_PREFIX,
     MAX_TEXT_ANSWER,
+    AnswerSheet,
     QuizError,
     saved_answers,
     time_is_up,
@@ -47,7 +47,7 @@ class DraftClosed(DraftRefused):
     """The attempt was submitted (or is no longer current): its answers are final."""
 
 
-def save_answers(attempt: Attempt, data: QueryDict) -> dict[str, list[str]]:
+def save_answers(attempt: Attempt, data: AnswerSheet) -> dict[str, list[str]]:
     """Store the posted quiz form as the open attempt's saved answers, replacing the
     previous ones (the form is always posted whole). Returns what was stored.
 
@@ -74,7 +74,7 @@ def save_answers(attempt: Attempt, data: QueryDict) -> dict[str, list[str]]:
     return saved
 
 
-def _read_answers(data: QueryDict, types: dict[str, str]) -> dict[str, list[str]]:
+def _read_answers(data: AnswerSheet, types: dict[str, str]) -> dict[str, list[str]]:
     """The posted answers by question id; ``types`` maps the quiz's published question
     ids (as text) to their types."""
     saved: dict[str, list[str]] = {}
@@ -85,7 +85,7 @@ def _read_answers(data: QueryDict, types: dict[str, str]) -> dict[str, list[str]
         question_id = key.removeprefix(FIELD_PREFIX)
         if question_id not in types:
             raise DraftRefused(f"{key[:40]!r} is not a question of this quiz.")
-        values = data.getlist(key)
+        values = list(data[key])
         if len(values) > MAX_VALUES_PER_QUESTION:
             raise DraftRefused(_("Too many answers to one question."))
         if any(len(value) > MAX_TEXT_ANSWER for value in values):
@@ -108,7 +108,7 @@ def sign_attempt(attempt: Attempt) -> str:
     return signing.dumps({"attempt": attempt.pk, "learner": attempt.learner_id}, salt=TOKEN_SALT)
 
 
-def save_signed_out(token: str, quiz_id: int, data: QueryDict) -> Attempt:
+def save_signed_out(token: str, quiz_id: int, data: AnswerSheet) -> Attempt:
     """Keep the answers of a quiz form posted by someone whose session has ended.
 
     The token (from ``sign_attempt``, at most TOKEN_MAX_AGE old) must name an open

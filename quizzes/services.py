@@ -20,13 +20,12 @@ Whether a learner may see the correct answers of an attempt is decided by
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Prefetch, Q
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -41,6 +40,9 @@ from quizzes.translations import TranslatedAnswers, short_answers_in_translation
 
 MAX_TEXT_ANSWER = 200
 FIELD_PREFIX = "question-"
+# A posted answer sheet: each answer field (FIELD_PREFIX + question id) with the
+# values it was posted with; views read it from the request (quizzes.sheets).
+AnswerSheet = Mapping[str, Sequence[str]]
 # Creating an attempt collides only when another request opened one at the same
 # moment; a third collision in a row would need a learner racing themselves.
 OPEN_ATTEMPT_TRIES = 3
@@ -311,7 +313,7 @@ def _ordered_choices(question: Question, order: dict) -> list[Choice]:
 
 
 def read_answer_sheet(
-    questions: Sequence[Question], data: QueryDict, allow_blank: bool = False
+    questions: Sequence[Question], data: AnswerSheet, allow_blank: bool = False
 ) -> dict[int, GivenAnswer]:
     """Turn posted form data into answers, refusing anything our form could not send.
 
@@ -321,7 +323,7 @@ def read_answer_sheet(
     """
     _refuse_unknown_fields(questions, data)
     given = {
-        question.pk: _read_answer(question, data.getlist(f"{FIELD_PREFIX}{question.pk}"))
+        question.pk: _read_answer(question, list(data.get(f"{FIELD_PREFIX}{question.pk}", ())))
         for question in questions
     }
     unanswered = [pk for pk, answer in given.items() if answer.is_blank]
@@ -330,7 +332,7 @@ def read_answer_sheet(
     return given
 
 
-def _refuse_unknown_fields(questions: Sequence[Question], data: QueryDict) -> None:
+def _refuse_unknown_fields(questions: Sequence[Question], data: AnswerSheet) -> None:
     """TamperedAnswers for an answer field naming no question of this quiz."""
     ids = {question.pk for question in questions}
     for key in data:
@@ -439,7 +441,7 @@ def time_left(attempt: Attempt | None, now: datetime) -> TimeLeft | None:
 
 
 @transaction.atomic
-def submit_attempt(learner, quiz: Quiz, attempt_id: int, data: QueryDict) -> Attempt:
+def submit_attempt(learner, quiz: Quiz, attempt_id: int, data: AnswerSheet) -> Attempt:
     """Grade the learner's open attempt from posted answers, exactly once.
 
     The attempt row is locked, so a double click or two racing tabs record one
@@ -454,7 +456,7 @@ def submit_attempt(learner, quiz: Quiz, attempt_id: int, data: QueryDict) -> Att
     return grade_submission(learner, quiz, attempt_id, data)
 
 
-def grade_submission(learner, quiz: Quiz, attempt_id: int, data: QueryDict) -> Attempt:
+def grade_submission(learner, quiz: Quiz, attempt_id: int, data: AnswerSheet) -> Attempt:
     """:func:`submit_attempt`'s grading in the caller's transaction (no savepoint of
     its own; the attempt row stays locked until that transaction ends)."""
     attempt = _locked_attempt(learner, quiz, attempt_id)

@@ -12,6 +12,7 @@ from quizzes import drafts
 from quizzes.drafts import DraftClosed, DraftRefused
 from quizzes.models import Attempt
 from quizzes.services import results_for
+from quizzes.sheets import answer_sheet
 
 
 def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
@@ -24,7 +25,7 @@ def save_answers(request: HttpRequest, attempt_id: int) -> HttpResponse:
     400 for answers our form could not send."""
     attempt = _own_attempt(request, attempt_id)
     try:
-        drafts.save_answers(attempt, request.POST)
+        drafts.save_answers(attempt, answer_sheet(request.POST))
     except DraftRefused as exc:
         status = 409 if isinstance(exc, DraftClosed) else 400
         return HttpResponse(str(exc), status=status, content_type="text/plain; charset=utf-8")

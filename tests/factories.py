@@ -105,14 +105,17 @@ def answer_sheet(quiz, attempt, correct: bool | int = True) -> dict:
     return data
 
 
-def as_post(data: dict):
-    """A QueryDict as a form post would give, from answer_sheet()'s dict."""
+def as_post(data: dict) -> dict[str, list[str]]:
+    """The answer sheet the quiz views pass to the use cases (quizzes.sheets), read from
+    the form post of answer_sheet()'s dict."""
     from django.http import QueryDict
+
+    from quizzes.sheets import answer_sheet as parse_sheet
 
     post = QueryDict(mutable=True)
     for key, value in data.items():
         post.setlist(key, value if isinstance(value, list) else [value])
-    return post
+    return parse_sheet(post)
 
 
 def take_quiz(learner, quiz, correct: bool | int = True):

@@ -10,7 +10,6 @@ import pytest
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Permission
-from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from pypdf import PdfReader
@@ -26,7 +25,7 @@ from lessons.certificates import (
 from lessons.models import Certificate, CourseCompletion
 from progress.services import complete_lesson, submit_quiz
 from quizzes.services import open_attempt, quiz_status
-from tests.factories import answer_sheet, make_course, make_quiz, make_user
+from tests.factories import answer_sheet, as_post, make_course, make_quiz, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -51,10 +50,7 @@ def pdf_text(data: bytes) -> str:
 def pass_quiz(learner, quiz, correct: bool | int = True):
     """Take the quiz as the quiz page does: open an attempt, submit an answer sheet."""
     attempt = open_attempt(learner, quiz, quiz_status(learner, quiz).used)
-    data = QueryDict(mutable=True)
-    for key, value in answer_sheet(quiz, attempt, correct).items():
-        data.setlist(key, value if isinstance(value, list) else [value])
-    return submit_quiz(learner, quiz, attempt.pk, data)
+    return submit_quiz(learner, quiz, attempt.pk, as_post(answer_sheet(quiz, attempt, correct)))
 
 
 def complete(learner, course, final=None, correct: bool | int = True) -> Certificate:

@@ -6,14 +6,13 @@ import textwrap
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.http import QueryDict
 
 from authoring.content_files import read_content
 from authoring.importing import import_content
 from progress.services import submit_quiz
 from quizzes.models import Answer, Attempt, Question, Quiz
 from quizzes.services import open_attempt
-from tests.factories import answer_sheet
+from tests.factories import answer_sheet, as_post
 from tests.test_content_files import COURSE_MD, errors_for, write_course
 
 
@@ -158,10 +157,7 @@ def lesson_file(content, name="03-internal-customers.md"):
 
 def submit_passing(learner, quiz):
     attempt = open_attempt(learner, quiz, used=0)
-    data = QueryDict(mutable=True)
-    for key, value in answer_sheet(quiz, attempt).items():
-        data.setlist(key, value if isinstance(value, list) else [value])
-    return submit_quiz(learner, quiz, attempt.pk, data)
+    return submit_quiz(learner, quiz, attempt.pk, as_post(answer_sheet(quiz, attempt)))
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ from quizzes import drafts
 from quizzes.models import Answer, Attempt
 from quizzes.services import questions_for
 from tests.conftest import PASSWORD
-from tests.factories import answer_sheet, make_graded_attempt, make_quiz
+from tests.factories import answer_sheet, as_post, make_graded_attempt, make_quiz
 
 pytestmark = pytest.mark.django_db
 
@@ -476,12 +476,8 @@ def test_save_answers_refuses_a_submitted_attempt(learner, quiz):
 
 
 def answer_sheet_querydict(quiz, attempt):
-    from django.http import QueryDict
-
-    data = QueryDict(mutable=True)
-    for key, value in answer_sheet(quiz, attempt).items():
-        data.setlist(key, value if isinstance(value, list) else [value])
-    return data
+    """The answer sheet of a form post answering every question (quizzes.sheets)."""
+    return as_post(answer_sheet(quiz, attempt))
 
 
 def test_the_token_names_the_attempt_and_its_learner(learner, quiz):

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.http import QueryDict
 from django.utils import timezone
 
 from courses.models import Course
@@ -168,12 +167,14 @@ def _take(learner, quiz, knows: Callable[[object], bool], rng: random.Random) ->
     attempt = open_attempt(learner, quiz, quiz_status(learner, quiz).used)
     if attempt is None:
         return False
-    data = QueryDict(mutable=True)
+    data: dict[str, list[str]] = {}
     for question in questions_for(quiz, attempt):
         field = f"question-{question.pk}"
         right = knows(question)
         if question.type == "short":
-            data[field] = question.accepted_answers[0] if right else rng.choice(WRONG_SHORT_ANSWERS)
+            data[field] = [
+                question.accepted_answers[0] if right else rng.choice(WRONG_SHORT_ANSWERS)
+            ]
             continue
         choices = question.ordered_choices
         correct = [c.pk for c in choices if c.is_correct]
@@ -182,5 +183,5 @@ def _take(learner, quiz, knows: Callable[[object], bool], rng: random.Random) ->
             chosen = correct if question.allows_several else correct[:1]
         else:
             chosen = [rng.choice(wrong)]
-        data.setlist(field, [str(pk) for pk in chosen])
+        data[field] = [str(pk) for pk in chosen]
     return submit_quiz(learner, quiz, attempt.pk, data).passed

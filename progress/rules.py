@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -308,10 +309,10 @@ def lesson_to_continue(lessons: Sequence[Lesson]) -> Lesson | None:
 
     "Opened last" is the unfinished lesson with the latest ``started_at``: the
     lesson page's start POST records when a lesson is first opened (or, without
-    JavaScript, its first completion), so reading a page writes nothing. Going back to a lesson opened earlier does not move
-    "Continue" there; a learner who does so is reviewing, and the lesson they
-    were working on is the newer one. :func:`courses_with_next_step` asks it for
-    every course at once."""
+    JavaScript, its first completion), so reading a page writes nothing. Going back
+    to a lesson opened earlier does not move "Continue" there; a learner who does
+    so is reviewing, and the lesson they were working on is the newer one.
+    :func:`courses_with_next_step` asks it for every course at once."""
     opened = [
         lesson
         for lesson in lessons
@@ -424,86 +425,108 @@ def next_steps_among(learner, lesson_ids) -> dict[int, NextStep]:
 # The rule in bulk: many learners in one course (the trainer's dashboard and CSVs) ---
 
 
-@dataclass(frozen=True)
-class LessonRecord:
-    """A learner's progress row in one lesson of the course (any lesson, published
-    or not: last activity counts them all)."""
+class LessonRecord(NamedTuple):
+    """A learner's progress row in one lesson (read for the learners on a page)."""
 
     state: str
     started_at: datetime.datetime | None
     completed_at: datetime.datetime | None
-    updated_at: datetime.datetime
 
 
 @dataclass
 class CourseRecords:
     """Many learners' own rows in one course, read together by :func:`course_records`:
-    what :class:`CourseProgress` and the dashboard's cells need, through the same
-    rule as one learner's pages (:func:`progress_of`, quizzes.scores)."""
+    what :class:`CourseProgress` needs, through the same rule as one learner's pages
+    (:func:`progress_of`, quizzes.scores). The state of every learner in every
+    lesson is read (small values); moments are added up by the database, and whole
+    rows are read only for the learners a page shows (:meth:`read_rows`)."""
 
     structure: CourseStructure
-    lessons: dict[int, dict[int, LessonRecord]] = field(default_factory=dict)
-    scores: dict[int, dict[int, QuizScore]] = field(default_factory=dict)  # by learner, quiz
+    states: dict[int, dict[int, str]] = field(default_factory=dict)  # learner, lesson
+    scores: dict[int, dict[int, QuizScore]] = field(default_factory=dict)  # learner, quiz
+    # learner: (last change to any of their rows in the course, when they completed
+    # the last of the published lessons they completed)
+    moments: dict[int, tuple[datetime.datetime | None, datetime.datetime | None]] = field(
+        default_factory=dict
+    )
+    rows: dict[int, dict[int, LessonRecord]] = field(default_factory=dict)
 
-    def lesson(self, learner_id: int, lesson_id: int) -> LessonRecord | None:
-        return self.lessons.get(learner_id, {}).get(lesson_id)
+    def __post_init__(self) -> None:
+        self.lesson_ids = [lesson.pk for lesson in self.structure.lessons]
+        self.final_id = self.structure.final.pk if self.structure.final else None
 
     def score(self, learner_id: int, quiz_id: int | None) -> QuizScore:
         return self.scores.get(learner_id, {}).get(quiz_id, NO_SCORE) if quiz_id else NO_SCORE
 
     def final_score(self, learner_id: int) -> QuizScore | None:
-        final = self.structure.final
-        return self.score(learner_id, final.pk) if final is not None else None
+        return self.score(learner_id, self.final_id) if self.final_id else None
 
     def progress(self, learner_id: int, completed_at: datetime.datetime | None) -> CourseProgress:
-        rows = self.lessons.get(learner_id, {})
+        states = self.states.get(learner_id, {})
         final = self.final_score(learner_id)
         return progress_of(
-            (
-                rows[lesson.pk].state if lesson.pk in rows else ProgressState.NOT_STARTED
-                for lesson in self.structure.lessons
-            ),
+            [states.get(lesson_id, ProgressState.NOT_STARTED) for lesson_id in self.lesson_ids],
             final_required=final is not None,
             final_passed=final is not None and final.passed,
             completed_at=completed_at,
         )
 
+    def add_moments(self, learners: Iterable) -> None:
+        """The moments of learners read with :func:`with_moments`."""
+        for learner in learners:
+            self.moments[learner.pk] = (learner.last_lesson_change, learner.lessons_done_at)
+
     def lessons_done_at(self, learner_id: int) -> datetime.datetime | None:
-        """When the learner completed the last of the published lessons they have done."""
-        rows = self.lessons.get(learner_id, {})
-        return max(
-            (
-                rows[lesson.pk].completed_at
-                for lesson in self.structure.lessons
-                if lesson.pk in rows
-                and rows[lesson.pk].state == ProgressState.COMPLETED
-                and rows[lesson.pk].completed_at
-            ),
-            default=None,
-        )
+        """When the learner completed the last of the published lessons they did."""
+        return self.moments.get(learner_id, (None, None))[1]
 
     def last_activity(self, learner_id: int) -> datetime.datetime | None:
         """The learner's latest change in the course: a lesson row, or a quiz submitted."""
-        moments = [row.updated_at for row in self.lessons.get(learner_id, {}).values()]
-        moments += [
-            score.last_submitted_at
-            for score in self.scores.get(learner_id, {}).values()
-            if score.last_submitted_at
-        ]
-        return max(moments, default=None)
+        moments = [self.moments.get(learner_id, (None, None))[0]]
+        moments += [score.last_submitted_at for score in self.scores.get(learner_id, {}).values()]
+        return max((moment for moment in moments if moment), default=None)
+
+    def read_rows(self, learner_ids: Iterable[int], lesson_ids: Iterable[int]) -> None:
+        """Whole rows of these learners in these lessons (one query): :meth:`lesson`."""
+        self.rows = {}  # the rows read before go: an export reads in chunks
+        for learner_id, lesson_id, *values in LessonProgress.objects.filter(
+            learner__in=list(learner_ids), lesson__in=list(lesson_ids)
+        ).values_list("learner_id", "lesson_id", "state", "started_at", "completed_at"):
+            self.rows.setdefault(learner_id, {})[lesson_id] = LessonRecord._make(values)
+
+    def lesson(self, learner_id: int, lesson_id: int) -> LessonRecord | None:
+        """A row read by :meth:`read_rows`."""
+        return self.rows.get(learner_id, {}).get(lesson_id)
+
+
+def with_moments(learners: QuerySet, course: Course) -> QuerySet:
+    """``learners`` (users) annotated with ``last_lesson_change`` (their latest change
+    to a lesson row in the course) and ``lessons_done_at`` (when they completed the
+    last of its published lessons they completed): added up by the database, for
+    :meth:`CourseRecords.add_moments`."""
+    rows = LessonProgress.objects.filter(learner=OuterRef("pk"), lesson__course=course)
+    published = [lesson.pk for lesson in course_structure(course).lessons]
+    done = rows.filter(state=ProgressState.COMPLETED, lesson__in=published)
+    return learners.annotate(
+        last_lesson_change=Subquery(rows.order_by("-updated_at").values("updated_at")[:1]),
+        lessons_done_at=Subquery(done.order_by("-completed_at").values("completed_at")[:1]),
+    )
 
 
 def course_records(course: Course, learners: QuerySet) -> CourseRecords:
-    """The rows of ``learners`` (a queryset of users) in ``course``: their lesson
-    progress and their scores on its published quizzes. Two queries, whatever the
-    number of learners; the lessons and quizzes come from progress.structure."""
+    """The records of ``learners`` (a queryset of users) in ``course``: their state
+    in each lesson and their scores on its published quizzes. Two queries, whatever
+    the number of learners; the lessons and quizzes come from progress.structure."""
     structure = course_structure(course)
     records = CourseRecords(structure)
     people = learners.values("pk")
-    for learner_id, lesson_id, *values in LessonProgress.objects.filter(
-        learner__in=people, lesson__course=course
-    ).values_list("learner_id", "lesson_id", "state", "started_at", "completed_at", "updated_at"):
-        records.lessons.setdefault(learner_id, {})[lesson_id] = LessonRecord(*values)
+    rows = LessonProgress.objects.filter(learner__in=people, lesson__course=course)
+    states = records.states
+    for learner_id, lesson_id, state in rows.values_list("learner_id", "lesson_id", "state"):
+        if learner_id in states:
+            states[learner_id][lesson_id] = state
+        else:
+            states[learner_id] = {lesson_id: state}
     if structure.quiz_ids:
         found = scores(Attempt.objects.filter(learner__in=people, quiz_id__in=structure.quiz_ids))
         for (learner_id, quiz_id), score in found.items():

@@ -40,6 +40,7 @@ from progress.rules import (
     CourseState,
     course_records,
     percent_complete,
+    with_moments,
 )
 from progress.structure import course_structure
 from quizzes.models import Quiz
@@ -244,11 +245,14 @@ def build_board(
     structure = course_structure(course)
     published = frozenset(lesson.pk for lesson in structure.lessons)
     people = audience.people()
-    learners = list(_learners(audience, people, course, published))
+    learners = list(with_moments(_learners(audience, people, course, published), course))
     records = course_records(course, people)
+    records.add_moments(learners)
     cover = coverage(course, people, team=audience.team)
     team_assignment = cover.team_assignments.get(audience.team.pk) if audience.team else None
-    rows = [_row(learner, records, cover, today) for learner in learners]
+    chosen = frozenset().union(*cover.chosen.values()) & published if cover.chosen else frozenset()
+    done = _completed(people, chosen)
+    rows = [_row(learner, records, cover, published, done, today) for learner in learners]
     # Covered here: by the team's assignment, or their own (another team's shows there).
     covered = [row for row in rows if team_assignment or row.learner.pk in cover.own]
     board = Board(
@@ -269,21 +273,22 @@ def build_board(
     return board
 
 
-def _row(learner, records: CourseRecords, cover, today: datetime.date) -> Row:
-    """One learner's row: the course rule and the due rule on their records."""
+def _row(
+    learner,
+    records: CourseRecords,
+    cover,
+    published: frozenset[int],
+    done: dict[int, dict[int, datetime.datetime]],
+    today: datetime.date,
+) -> Row:
+    """One learner's row: the course rule and the due rule on their records
+    (``done``: when each learner completed the lessons assignments chose)."""
     progress = records.progress(learner.pk, learner.completed_at)
     final = records.final_score(learner.pk)
-    chosen = set().union(*cover.chosen.values()) if cover.chosen else set()
     record = CourseRecord(
         progress=progress,
-        published=frozenset(lesson.pk for lesson in records.structure.lessons),
-        done={
-            lesson_id: row.completed_at
-            for lesson_id in chosen
-            if (row := records.lesson(learner.pk, lesson_id))
-            and row.state == ProgressState.COMPLETED
-            and row.completed_at
-        },
+        published=published,
+        done=done.get(learner.pk, {}),
         lessons_done_at=records.lessons_done_at(learner.pk) if progress.lessons_done else None,
         final_passed_at=final.first_passed_at if final else None,
     )
@@ -297,6 +302,20 @@ def _row(learner, records: CourseRecords, cover, today: datetime.date) -> Row:
         certificate_code=learner.certificate_code,
         certificate_revoked=learner.certificate_revoked is not None,
     )
+
+
+def _completed(
+    people: QuerySet, lessons: frozenset[int]
+) -> dict[int, dict[int, datetime.datetime]]:
+    """{learner id: {lesson id: completed at}} in these lessons (assignments' chosen
+    lessons; one query, none without any)."""
+    done: dict[int, dict[int, datetime.datetime]] = {}
+    if lessons:
+        for learner_id, lesson_id, completed_at in LessonProgress.objects.filter(
+            learner__in=people.values("pk"), lesson__in=lessons, state=ProgressState.COMPLETED
+        ).values_list("learner_id", "lesson_id", "completed_at"):
+            done.setdefault(learner_id, {})[lesson_id] = completed_at
+    return done
 
 
 def finished_by(assignment: Assignment) -> set[int]:
@@ -397,8 +416,9 @@ def build_dashboard(
 
 
 def _fill_cells(board: Board, rows: Sequence[Row]) -> None:
-    """Cells for these rows, from the records the board read: no query."""
+    """Cells for these rows: one query, whatever their number."""
     records = board.records
+    records.read_rows([row.learner.pk for row in rows], [lesson.pk for lesson in board.lessons])
     for row in rows:
         pk = row.learner.pk
         row.cells = []

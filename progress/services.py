@@ -30,7 +30,7 @@ from lessons.models import (
     name_on_certificate,
     new_certificate_code,
 )
-from lessons.services import LessonError, completion_of, mark_lesson_completed
+from lessons.services import LessonError, completion_of, mark_lesson_completed, start_lesson
 from progress.rules import final_assessment_for, lessons_with_state, progress_from_lessons
 from quizzes.models import Attempt, Quiz
 from quizzes.services import AnswerSheet, grade_expired_attempt, grade_submission, time_is_up
@@ -162,12 +162,13 @@ def submit_quiz(learner, quiz: Quiz, attempt_id: int, data: AnswerSheet) -> Atte
     Raises what grading raises (TamperedAnswers, MissingAnswers, AttemptClosed), and
     then nothing is recorded."""
     attempt = grade_submission(learner, quiz, attempt_id, data)
+    _record_start(learner, quiz)
     _record_pass(learner, quiz, attempt)
     return attempt
 
 
 def close_expired_quiz(learner, quiz: Quiz, attempt: Attempt) -> Attempt | None:
-    """The quiz page opened after a timed attempt's deadline: grade the attempt with
+    """The quiz page's button once a timed attempt's time is up: grade the attempt with
     its saved answers (quizzes.services.close_expired_attempt's rules) and record what
     a pass completes, in one transaction. None (and no transaction) if the attempt
     is not timed or time is left; raises AttemptClosed (with the attempt) if another
@@ -176,8 +177,16 @@ def close_expired_quiz(learner, quiz: Quiz, attempt: Attempt) -> Attempt | None:
         return None
     with transaction.atomic():
         graded = grade_expired_attempt(learner, quiz, attempt)
+        _record_start(learner, quiz)
         _record_pass(learner, quiz, graded)
     return graded
+
+
+def _record_start(learner, quiz: Quiz) -> None:
+    """A lesson's quiz graded: the lesson is started, if nothing recorded it yet (the
+    lesson page's start POST is sent by its script, so not without JavaScript)."""
+    if quiz.lesson_id is not None:
+        start_lesson(learner, quiz.lesson)
 
 
 def _record_pass(learner, quiz: Quiz, attempt: Attempt) -> None:

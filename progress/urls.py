@@ -22,6 +22,8 @@ lesson_patterns = [
 # In the "quizzes" namespace, with quizzes.urls.
 quiz_patterns = [
     path("quizzes/<int:quiz_id>/", views.take_quiz, name="take"),
+    path("quizzes/<int:quiz_id>/start/", views.start_quiz, name="start"),
+    path("quizzes/<int:quiz_id>/close/", views.close_quiz, name="close"),
     path("quizzes/attempts/<int:attempt_id>/", views.attempt_result, name="result"),
 ]
 

@@ -4,7 +4,10 @@ start and Mark complete (``lessons:``), the quiz page and an attempt's result
 (``quizzes:``), and the content staff's previews of a course and a lesson.
 config/urls.py mounts them under their namespaces, so no URL name changed when they
 moved here; their templates are looked up by name in the courses, lessons and quizzes
-folders. The pages' GETs record nothing but the quiz page's (it opens an attempt)."""
+folders. The pages' GETs record nothing: what a visit records is posted (a lesson's
+start, a quiz's Start, grading a timed attempt whose time is up)."""
+
+from contextlib import suppress
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -49,10 +52,13 @@ from quizzes.services import (
     QuizLocked,
     TamperedAnswers,
     answers_visible,
+    attempt_in_progress,
+    check_quiz_open,
     open_attempt,
     questions_for,
     quiz_status,
     review_attempt,
+    time_is_up,
     time_left,
 )
 from quizzes.sheets import answer_sheet
@@ -307,6 +313,9 @@ def _published_quiz(request: HttpRequest, quiz_id: int) -> Quiz:
 # keeps its answers; a GET still goes to the login page, as everywhere else.
 @login_not_required
 def take_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    """The quiz page. Its GET records nothing: with no attempt open it shows the quiz
+    and a Start button (``quizzes:start``), with one open its questions, and once a
+    timed attempt's time is up a button that grades it (``quizzes:close``)."""
     if not request.user.is_authenticated:
         if request.method == "POST":
             return _save_signed_out(request, quiz_id)
@@ -316,19 +325,48 @@ def take_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
         return _submit(request, quiz)
     status = quiz_status(request.user, quiz)
     try:
-        attempt = open_attempt(request.user, quiz, status.used)
-        graded = attempt and close_expired_quiz(request.user, quiz, attempt)
+        check_quiz_open(request.user, quiz)
     except QuizLocked as exc:
         return _render_quiz(request, quiz, status, locked=str(exc))
-    except AttemptClosed as exc:  # graded by another request meanwhile
-        return redirect(exc.attempt or quiz)
-    if graded:
-        messages.info(request, _("Time is up: the answers saved by the deadline were graded."))
-        return redirect(graded)
+    attempt = attempt_in_progress(request.user, quiz)
+    if attempt is not None and time_is_up(attempt, timezone.now()):
+        return _render_quiz(request, quiz, status, expired=attempt)
     return _render_quiz(request, quiz, status, attempt=attempt)
 
 
-def _render_quiz(request, quiz, status, *, attempt=None, locked="", missing=None):
+@require_POST
+def start_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    """The quiz page's Start button: open the learner's attempt (open_attempt: a
+    second click finds the one already open), then show it on the quiz page, which
+    also says why when none can be opened (locked, or no attempts left)."""
+    quiz = _published_quiz(request, quiz_id)
+    with suppress(QuizLocked):  # the quiz page says why
+        open_attempt(request.user, quiz, quiz_status(request.user, quiz).used)
+    return redirect(quiz)
+
+
+@require_POST
+def close_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    """The quiz page's button once a timed attempt's time is up: grade the answers
+    saved by the deadline (close_expired_quiz) and show the result."""
+    quiz = _published_quiz(request, quiz_id)
+    attempt = attempt_in_progress(request.user, quiz)
+    if attempt is None:  # graded already (another tab): the quiz page shows the state
+        return redirect(quiz)
+    try:
+        check_quiz_open(request.user, quiz)
+        graded = close_expired_quiz(request.user, quiz, attempt)
+    except QuizLocked:
+        return redirect(quiz)  # the quiz page says why
+    except AttemptClosed as exc:  # graded by another request meanwhile
+        return redirect(exc.attempt or quiz)
+    if graded is None:  # time is not up: back to the questions
+        return redirect(quiz)
+    messages.info(request, _("Time is up: the answers saved by the deadline were graded."))
+    return redirect(graded)
+
+
+def _render_quiz(request, quiz, status, *, attempt=None, locked="", missing=None, expired=None):
     questions = questions_for(quiz, attempt) if attempt else []
     # What the learner had answered: the sheet just posted when something was left
     # blank, otherwise the answers saved as they went (or when their session ended).
@@ -350,6 +388,9 @@ def _render_quiz(request, quiz, status, *, attempt=None, locked="", missing=None
             "time_left": time_left(attempt, timezone.now()),
             "questions": questions,
             "locked": locked,
+            "expired": expired,
+            "can_start": quiz.has_attempts_left(status.used),
+            "next_number": status.used + 1,
             "draft_token": drafts.sign_attempt(attempt) if attempt else "",
         },
     )

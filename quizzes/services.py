@@ -10,8 +10,8 @@ scored on the attempt's drawn questions only: the maximum is the draw.
 A timed quiz (``Quiz.time_limit``) gives each attempt a deadline when it opens.
 A sheet posted up to DEADLINE_GRACE after it is graded as posted (blank answers
 count as wrong); one posted later is ignored and the answers saved so far
-(``Attempt.saved_answers``) are graded instead, as when the quiz page is opened
-after the deadline.
+(``Attempt.saved_answers``) are graded instead, as when the learner closes the
+attempt from the quiz page after the deadline (``close_expired_attempt``).
 
 Whether a learner may see the correct answers of an attempt is decided by
 ``answers_visible`` alone.
@@ -191,6 +191,12 @@ def quiz_status(learner, quiz: Quiz) -> QuizStatus:
         passed=any(attempt.passed for attempt in attempts),
         attempts=attempts,
     )
+
+
+def attempt_in_progress(learner, quiz: Quiz) -> Attempt | None:
+    """The learner's open attempt of ``quiz`` (at most one: a unique constraint), if
+    any; reads only (the quiz page's GET), :func:`open_attempt` opens one."""
+    return Attempt.objects.filter(learner=learner, quiz=quiz, submitted_at__isnull=True).first()
 
 
 def open_attempt(learner, quiz: Quiz, used: int) -> Attempt | None:
@@ -471,8 +477,9 @@ def grade_submission(learner, quiz: Quiz, attempt_id: int, data: AnswerSheet) ->
 
 @transaction.atomic
 def close_expired_attempt(learner, quiz: Quiz, attempt: Attempt) -> Attempt | None:
-    """Grade the open attempt with its saved answers if its time is up (the quiz page
-    was opened after the deadline); None if it is not timed or time is left.
+    """Grade the open attempt with its saved answers if its time is up (the learner
+    pressed the quiz page's button after the deadline); None if it is not timed or
+    time is left.
 
     Raises AttemptClosed (with the attempt) if another request graded it first.
     Only grades, as :func:`submit_attempt`: progress.services.close_expired_quiz

@@ -118,6 +118,24 @@ def as_post(data: dict) -> dict[str, list[str]]:
     return parse_sheet(post)
 
 
+def press_start(client, quiz):
+    """Press the quiz page's Start button (quizzes:start), as a learner does before
+    the questions show: the page's GET opens no attempt."""
+    import re
+
+    from django.urls import reverse
+
+    data = {}
+    if client.handler.enforce_csrf_checks:  # as a browser: the token from the page
+        page = client.get(reverse("quizzes:take", args=[quiz.pk])).content.decode()
+        data["csrfmiddlewaretoken"] = re.search(
+            r'name="csrfmiddlewaretoken" value="([^"]+)"', page
+        ).group(1)
+    response = client.post(reverse("quizzes:start", args=[quiz.pk]), data)
+    assert response.status_code == 302, response.status_code
+    return response
+
+
 def take_quiz(learner, quiz, correct: bool | int = True):
     """Open an attempt and submit it through the real use cases (as the quiz page does:
     graded, and what a pass completes recorded); returns the attempt."""

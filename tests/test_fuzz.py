@@ -281,6 +281,8 @@ def site(learner, trainer, team, admin_user, course) -> Site:
     posts = [
         Endpoint("lessons:start", reverse("lessons:start", args=[course.slug, first.slug])),
         Endpoint("lessons:complete", reverse("lessons:complete", args=[course.slug, first.slug])),
+        Endpoint("quizzes:start", reverse("quizzes:start", args=[quiz.pk])),
+        Endpoint("quizzes:close", reverse("quizzes:close", args=[quiz.pk])),
         Endpoint("quizzes:take", take, quiz_sheet),
         Endpoint(
             "quizzes:save",

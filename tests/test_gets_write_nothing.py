@@ -1,7 +1,9 @@
 """GETs write nothing (issue 22): a learner's pages only read, whatever the learner's
 state in the course. A lesson's start is recorded by the lesson page's POST
 (``lessons:start``, sent by its script on load) or, without JavaScript, by its first
-completion; a course completion is recorded by the step that met the last
+completion or its quiz's first submit; a quiz attempt is opened by the quiz page's
+Start button (``quizzes:start``) and a timed attempt whose time is up is graded by
+its button (``quizzes:close``); a course completion is recorded by the step that met the last
 requirement, which in the admin is retiring, unpublishing or deleting a lesson or
 the final assessment (courses.signals.content_changed, received by progress)."""
 
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from unittest import mock
 
 import pytest
+from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,8 +24,17 @@ from lessons.models import Certificate, CourseCompletion, Lesson, LessonProgress
 from lessons.services import start_lesson
 from progress.rules import course_progress
 from progress.services import complete_lesson
-from quizzes.models import Quiz
-from tests.factories import make_course, make_lesson, make_quiz, make_user, take_quiz
+from quizzes.models import Attempt, Quiz
+from quizzes.services import open_attempt, quiz_status
+from tests.factories import (
+    answer_sheet,
+    make_course,
+    make_lesson,
+    make_quiz,
+    make_user,
+    press_start,
+    take_quiz,
+)
 from tests.test_permissions import changed_tables, form_data, snapshot
 from training.models import Team
 from training.roles import ensure_trainers_group
@@ -82,6 +94,11 @@ def finished_the_second_lesson(learner, course) -> None:
     complete_lesson(learner, lessons_of(course)[1])
 
 
+def opened_the_first_quiz(learner, course) -> None:
+    quiz = lessons_of(course)[0].quiz
+    open_attempt(learner, quiz, quiz_status(learner, quiz).used)
+
+
 def failed_the_first_quiz(learner, course) -> None:
     take_quiz(learner, lessons_of(course)[0].quiz, correct=False)
 
@@ -133,6 +150,7 @@ STATES: list[Callable] = [
     nothing_yet,
     opened_the_second_lesson,
     finished_the_second_lesson,
+    opened_the_first_quiz,
     failed_the_first_quiz,
     awaiting_the_final,
     failed_the_final,
@@ -155,6 +173,9 @@ def learner_pages(course) -> dict[str, str]:
     }
     for lesson in Lesson.objects.published().filter(course=course).order_by("position"):
         pages[f"lesson {lesson.position}"] = lesson.get_absolute_url()
+    quizzes = Quiz.objects.published().filter(Q(lesson__course=course) | Q(course=course))
+    for quiz in quizzes.order_by("pk"):
+        pages[f"quiz {quiz.pk}"] = quiz.get_absolute_url()  # locked, intro, open, or used up
     return pages
 
 
@@ -349,6 +370,198 @@ def test_continue_goes_to_the_lesson_last_started_through_the_post(
     learner_client.get(third.get_absolute_url())  # reading the third again moves nothing
     response = learner_client.get(reverse("courses:continue", args=[course.slug]))
     assert response["Location"] == second.get_absolute_url()
+
+
+# The quiz page: its GET opens no attempt and grades none --------------------------
+
+
+QUIZ_START = "quizzes:start"
+
+
+def quiz_start_url(quiz: Quiz) -> str:
+    return reverse(QUIZ_START, args=[quiz.pk])
+
+
+@pytest.fixture
+def lesson_quiz(course):
+    return make_quiz(lesson=course.lessons.get(position=1), questions=ONE_QUESTION, max_attempts=2)
+
+
+def test_the_quiz_page_without_an_open_attempt_offers_start_and_opens_nothing(
+    learner_client, lesson_quiz
+):
+    before = snapshot()
+    response = learner_client.get(lesson_quiz.get_absolute_url())
+    assert response.status_code == 200
+    assert changed_tables(before, snapshot()) == []
+    html = response.content.decode()
+    page = " ".join(html.split())
+    assert f'action="{quiz_start_url(lesson_quiz)}"' in html
+    assert "Start quiz" in page and "Pass mark 80%" in page and "0 of 2 attempts used" in page
+    assert 'name="attempt"' not in html  # no questions before Start
+    assert not Attempt.objects.exists()
+
+
+def test_start_opens_the_attempt_and_the_page_then_shows_its_questions(
+    learner_client, learner, lesson_quiz
+):
+    response = learner_client.post(quiz_start_url(lesson_quiz))
+    assert response.status_code == 302
+    assert response["Location"] == lesson_quiz.get_absolute_url()
+    attempt = Attempt.objects.get(learner=learner, quiz=lesson_quiz)
+    assert attempt.number == 1 and not attempt.is_submitted
+    before = snapshot()
+    html = learner_client.get(lesson_quiz.get_absolute_url()).content.decode()
+    assert changed_tables(before, snapshot()) == []
+    assert f'name="attempt" value="{attempt.pk}"' in html and "Is it so?" in html
+
+
+def test_a_second_start_opens_no_second_attempt(learner_client, learner, lesson_quiz):
+    learner_client.post(quiz_start_url(lesson_quiz))
+    before = snapshot()
+    assert learner_client.post(quiz_start_url(lesson_quiz)).status_code == 302
+    assert changed_tables(before, snapshot()) == []
+    assert Attempt.objects.filter(learner=learner).count() == 1
+
+
+def test_after_an_attempt_the_button_names_the_next_one(learner_client, learner, lesson_quiz):
+    take_quiz(learner, lesson_quiz, correct=False)
+    page = " ".join(learner_client.get(lesson_quiz.get_absolute_url()).content.decode().split())
+    assert "Start attempt 2" in page and "1 of 2 attempts used" in page
+
+
+def test_start_with_no_attempts_left_opens_none(learner_client, learner, lesson_quiz):
+    take_quiz(learner, lesson_quiz, correct=False)
+    take_quiz(learner, lesson_quiz, correct=False)
+    before = snapshot()
+    response = learner_client.post(quiz_start_url(lesson_quiz))
+    assert response["Location"] == lesson_quiz.get_absolute_url()
+    assert changed_tables(before, snapshot()) == []
+    page = " ".join(learner_client.get(response["Location"]).content.decode().split())
+    assert "2 of 2 attempts used: no attempts left." in page
+    assert quiz_start_url(lesson_quiz) not in page
+
+
+def test_start_of_a_locked_final_opens_none_and_the_page_says_why(learner_client, course):
+    final = make_quiz(course=course, questions=ONE_QUESTION)
+    response = learner_client.post(quiz_start_url(final))
+    assert response["Location"] == final.get_absolute_url()
+    assert not Attempt.objects.exists()
+    page = " ".join(learner_client.get(final.get_absolute_url()).content.decode().split())
+    assert "opens when every lesson is complete: 3 lessons to go" in page
+    assert quiz_start_url(final) not in page
+
+
+def test_the_quiz_start_address_refuses_a_get(learner_client, lesson_quiz):
+    before = snapshot()
+    assert learner_client.get(quiz_start_url(lesson_quiz)).status_code == 405
+    assert changed_tables(before, snapshot()) == []
+
+
+def test_the_quiz_start_needs_a_login(client, lesson_quiz):
+    response = client.post(quiz_start_url(lesson_quiz))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert not Attempt.objects.exists()
+
+
+def test_a_start_of_a_quiz_the_learner_may_not_see_is_a_404(learner_client, other_team):
+    course = make_course(lessons=1, slug="hidden")
+    course.visibility = Visibility.ASSIGNED
+    course.save()
+    assign_course(by=other_team.trainers.get(), course=course, team=other_team)
+    quiz = make_quiz(lesson=course.lessons.get(), questions=ONE_QUESTION)
+    assert learner_client.post(quiz_start_url(quiz)).status_code == 404
+    assert not Attempt.objects.exists()
+
+
+@pytest.fixture
+def timed_quiz(course):
+    return make_quiz(lesson=course.lessons.get(position=1), questions=ONE_QUESTION, time_limit=5)
+
+
+def test_a_timed_attempt_gets_its_deadline_from_start_not_from_the_page(
+    learner_client, learner, timed_quiz, clock
+):
+    learner_client.get(timed_quiz.get_absolute_url())
+    assert not Attempt.objects.exists()
+    page = " ".join(learner_client.get(timed_quiz.get_absolute_url()).content.decode().split())
+    assert "Time limit: 5 minutes. The time starts when you press Start" in page
+    clock[0] += datetime.timedelta(minutes=3)
+    learner_client.post(quiz_start_url(timed_quiz))
+    attempt = Attempt.objects.get(learner=learner)
+    assert attempt.deadline == clock[0] + datetime.timedelta(minutes=5)
+
+
+def test_after_the_deadline_the_page_grades_nothing_and_offers_the_result(
+    learner_client, learner, timed_quiz, clock
+):
+    learner_client.post(quiz_start_url(timed_quiz))
+    attempt = Attempt.objects.get(learner=learner)
+    clock[0] += datetime.timedelta(minutes=6)
+    before = snapshot()
+    response = learner_client.get(timed_quiz.get_absolute_url())
+    assert changed_tables(before, snapshot()) == []
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Time is up." in html
+    assert f'action="{reverse("quizzes:close", args=[timed_quiz.pk])}"' in html
+    assert 'name="attempt"' not in html  # no form to answer into any more
+    assert not Attempt.objects.get(pk=attempt.pk).is_submitted
+
+
+def test_the_time_is_up_button_grades_the_saved_answers_once(
+    learner_client, learner, timed_quiz, clock
+):
+    learner_client.post(quiz_start_url(timed_quiz))
+    attempt = Attempt.objects.get(learner=learner)
+    sheet = answer_sheet(timed_quiz, attempt)
+    learner_client.post(reverse("quizzes:save", args=[attempt.pk]), sheet)
+    clock[0] += datetime.timedelta(minutes=6)
+    close = reverse("quizzes:close", args=[timed_quiz.pk])
+    response = learner_client.post(close)
+    assert response["Location"] == attempt.get_absolute_url()
+    attempt.refresh_from_db()
+    assert attempt.is_submitted and attempt.score == 1 and attempt.passed
+    before = snapshot()
+    assert learner_client.post(close)["Location"] == timed_quiz.get_absolute_url()
+    assert changed_tables(before, snapshot()) == []
+
+
+def test_the_time_is_up_button_before_the_deadline_grades_nothing(
+    learner_client, learner, timed_quiz, clock
+):
+    learner_client.post(quiz_start_url(timed_quiz))
+    before = snapshot()
+    response = learner_client.post(reverse("quizzes:close", args=[timed_quiz.pk]))
+    assert response["Location"] == timed_quiz.get_absolute_url()
+    assert changed_tables(before, snapshot()) == []
+
+
+def test_without_javascript_a_failed_lesson_quiz_records_the_lesson_started(
+    learner_client, learner, course, lesson_quiz, clock
+):
+    lesson = lesson_quiz.lesson
+    learner_client.get(lesson.get_absolute_url())  # no script ran: nothing recorded
+    press_start(learner_client, lesson_quiz)
+    attempt = Attempt.objects.get(learner=learner)
+    assert not LessonProgress.objects.exists()
+    sheet = answer_sheet(lesson_quiz, attempt, correct=False)
+    learner_client.post(lesson_quiz.get_absolute_url(), sheet)
+    assert Attempt.objects.get(pk=attempt.pk).passed is False
+    progress = LessonProgress.objects.get(learner=learner, lesson=lesson)
+    assert (progress.state, progress.started_at) == (ProgressState.IN_PROGRESS, clock[0])
+    assert course_progress(learner, course).state == ProgressState.IN_PROGRESS
+
+
+def test_a_quiz_submit_keeps_the_start_already_recorded(
+    learner_client, learner, lesson_quiz, clock
+):
+    learner_client.post(start_url(lesson_quiz.lesson))
+    started = LessonProgress.objects.get(learner=learner).started_at
+    clock[0] += datetime.timedelta(minutes=10)
+    take_quiz(learner, lesson_quiz, correct=False)
+    assert LessonProgress.objects.get(learner=learner).started_at == started
 
 
 # The admin records the completions its changes make due ---------------------------

@@ -14,7 +14,7 @@ from django.utils import formats, timezone, translation
 
 from accounts.models import Profile
 from quizzes.models import Attempt
-from tests.factories import answer_sheet, make_quiz, make_user
+from tests.factories import answer_sheet, make_quiz, make_user, press_start
 from training.assignments import completed_label, due_label
 from training.emails import send_assignment_emails
 from training.models import AssignmentEvent, ReminderSent
@@ -57,6 +57,7 @@ def trainer_client(client, trainer, team):
 
 
 def open_attempt(client, quiz) -> Attempt:
+    press_start(client, quiz)
     html = client.get(reverse("quizzes:take", args=[quiz.pk]), **DE).content.decode()
     return Attempt.objects.get(pk=re.search(r'name="attempt" value="(\d+)"', html).group(1))
 
@@ -65,6 +66,7 @@ def open_attempt(client, quiz) -> Attempt:
 
 
 def test_the_quiz_page_in_german(learner_client, quiz):
+    press_start(learner_client, quiz)
     page = text(learner_client.get(reverse("quizzes:take", args=[quiz.pk]), **DE))
     assert "Antworten abgeben" in page and "Frage 1." in page
     assert "Bestehensgrenze 80 %" in page and "0 von 3 Versuchen verbraucht" in page

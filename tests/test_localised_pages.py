@@ -9,7 +9,7 @@ from django.urls import reverse
 from courses.models import CourseTranslation
 from lessons.models import LessonProgress, LessonTranslation
 from quizzes.models import Attempt
-from tests.factories import answer_sheet, make_course, make_quiz
+from tests.factories import answer_sheet, make_course, make_quiz, press_start
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +91,7 @@ def test_the_course_page_and_catalogue_are_in_german(learner_client, translated)
 
 def test_the_quiz_is_in_german(learner_client, translated):
     quiz = translated[3]
+    press_start(learner_client, quiz)
     html = page(learner_client, reverse("quizzes:take", args=[quiz.pk]))
     assert "Wähle den Kollegen." in html and "Der Kollege" in html
     assert "Pick the people inside the company." in html  # not translated
@@ -100,7 +101,7 @@ def test_a_german_short_answer_is_accepted_and_the_result_is_in_german(
     learner_client, learner, translated
 ):
     quiz = translated[3]
-    learner_client.get(reverse("quizzes:take", args=[quiz.pk]), **GERMAN)
+    press_start(learner_client, quiz)
     attempt = Attempt.objects.get(learner=learner)
     sheet = answer_sheet(quiz, attempt)
     short = quiz.questions.get(key="q4")
@@ -167,6 +168,8 @@ def test_german_pages_cost_one_query_more_and_english_none(
         "result": reverse("quizzes:result", args=[attempt.pk]),
         "my_results": reverse("quizzes:my_results"),
     }[name]
+    if name == "quiz":
+        press_start(learner_client, quiz)  # the page with its questions
     _count(learner_client, url, ENGLISH)  # warm caches (content types, sessions)
     english = _count(learner_client, url, ENGLISH)
     german = _count(learner_client, url, GERMAN)

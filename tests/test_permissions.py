@@ -790,6 +790,40 @@ SITE_TABLE = [
     ),
     SiteCase("open quiz", "quizzes:take", lambda w: [w.quiz.pk], SIGNED_IN),
     SiteCase("assigned quiz", "quizzes:take", lambda w: [w.secret_quiz.pk], LEARNER_AND_SUPERUSER),
+    # The quiz page's Start button opens the attempt (the GET opens none); its Time is
+    # up button grades a timed attempt whose time is up (here none: back to the quiz).
+    SiteCase(
+        "start open quiz",
+        "quizzes:start",
+        lambda w: [w.quiz.pk],
+        SIGNED_IN,
+        method="POST",
+        ok=(302,),
+    ),
+    SiteCase(
+        "start assigned quiz",
+        "quizzes:start",
+        lambda w: [w.secret_quiz.pk],
+        LEARNER_AND_SUPERUSER,
+        method="POST",
+        ok=(302,),
+    ),
+    SiteCase(
+        "close open quiz",
+        "quizzes:close",
+        lambda w: [w.quiz.pk],
+        SIGNED_IN,
+        method="POST",
+        ok=(302,),
+    ),
+    SiteCase(
+        "close assigned quiz",
+        "quizzes:close",
+        lambda w: [w.secret_quiz.pk],
+        LEARNER_AND_SUPERUSER,
+        method="POST",
+        ok=(302,),
+    ),
     SiteCase("alice's result", "quizzes:result", lambda w: [w.attempt.pk], frozenset({"learner"})),
     SiteCase(
         "save into alice's attempt",
@@ -1019,7 +1053,7 @@ def test_site_pages(world, role):
     """Every case of the site table for one role: GETs first, then POSTs."""
     client = client_for(world, role)
     problems = []
-    before = None  # the database as it was before this POST (the quiz page's GET opens an attempt)
+    before = None  # the database as it was before this POST
     for case in sorted(SITE_TABLE, key=lambda case: case.method != "GET"):
         url = reverse(case.url_name, args=case.args(world)) + case.query(world)
         if case.method == "GET":

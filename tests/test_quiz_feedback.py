@@ -12,7 +12,7 @@ from authoring.content_files import read_content
 from authoring.importing import import_content
 from lessons.models import LessonTranslation
 from quizzes.models import Answer, Question, Quiz
-from tests.factories import answer_sheet, make_quiz
+from tests.factories import answer_sheet, make_quiz, press_start
 from tests.test_content_files import COURSE_MD, errors_for, write_course
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def short_quiz(course):
 
 
 def submit(client, quiz, true_false: str, short: str):
-    client.get(reverse("quizzes:take", args=[quiz.pk]))  # opens the attempt
+    press_start(client, quiz)  # opens the attempt
     attempt = quiz.attempts.get(submitted_at__isnull=True)
     people, who = quiz.questions.order_by("position")
     data = {
@@ -114,7 +114,7 @@ def test_a_right_answer_gets_no_wrong_answer_feedback(learner_client, short_quiz
 
 def test_after_a_pass_the_result_page_offers_no_try_again(learner_client, course):
     quiz = make_quiz(lesson=course.lessons.first(), max_attempts=3)
-    learner_client.get(reverse("quizzes:take", args=[quiz.pk]))
+    press_start(learner_client, quiz)
     attempt = quiz.attempts.get()
     learner_client.post(reverse("quizzes:take", args=[quiz.pk]), answer_sheet(quiz, attempt))
     page = page_text(learner_client.get(attempt.get_absolute_url()))
@@ -125,7 +125,7 @@ def test_after_a_pass_the_result_page_offers_no_try_again(learner_client, course
 
 def test_after_a_failure_the_result_page_offers_try_again(learner_client, course):
     quiz = make_quiz(lesson=course.lessons.first(), max_attempts=3)
-    learner_client.get(reverse("quizzes:take", args=[quiz.pk]))
+    press_start(learner_client, quiz)
     attempt = quiz.attempts.get()
     sheet = answer_sheet(quiz, attempt, correct=1)
     learner_client.post(reverse("quizzes:take", args=[quiz.pk]), sheet)
@@ -195,6 +195,7 @@ def german_client(learner_client):
 
 
 def test_a_german_learner_reads_true_false_and_feedback_in_german(german_client, german_pack):
+    press_start(german_client, german_pack)
     page = page_text(german_client.get(reverse("quizzes:take", args=[german_pack.pk])))
     assert "Wahr" in page and "Falsch" in page and "True" not in page
     attempt = submit(german_client, german_pack, "False", "externer Kunde")

@@ -44,7 +44,7 @@ from quizzes.services import (
     submit_attempt,
     time_left,
 )
-from tests.factories import answer_sheet, as_post, make_course, make_quiz, take_quiz
+from tests.factories import answer_sheet, as_post, make_course, make_quiz, press_start, take_quiz
 from tests.test_content_files import COURSE_MD, errors_for, write_course
 
 pytestmark = pytest.mark.django_db
@@ -741,6 +741,8 @@ def page_text(response) -> str:
 
 
 def open_page(client, quiz):
+    """Start the quiz (the page's Start button) and read its page with the questions."""
+    press_start(client, quiz)
     response = client.get(reverse("quizzes:take", args=[quiz.pk]))
     assert response.status_code == 200
     return response, Attempt.objects.get(quiz=quiz, submitted_at__isnull=True)
@@ -815,12 +817,18 @@ def test_a_timed_quiz_page_shows_the_time_left(learner_client, course):
     assert "js/quiz-timer.js" in response.content.decode()
 
 
-def test_opening_the_page_after_the_deadline_grades_the_saved_answers(learner_client, course):
+def test_after_the_deadline_the_page_grades_the_saved_answers_when_asked(learner_client, course):
     quiz = make_quiz(lesson=course.lessons.first(), time_limit=5)
     _, attempt = open_page(learner_client, quiz)
     save_right_answers(attempt, quiz, 1)
     move_deadline(attempt, 1)
     response = learner_client.get(reverse("quizzes:take", args=[quiz.pk]))
+    assert response.status_code == 200  # the GET grades nothing: it offers the button
+    assert "Time is up." in page_text(response)
+    close = reverse("quizzes:close", args=[quiz.pk])
+    assert f'action="{close}"' in response.content.decode()
+    assert not Attempt.objects.get(pk=attempt.pk).is_submitted
+    response = learner_client.post(close)
     assert response["Location"] == reverse("quizzes:result", args=[attempt.pk])
     page = page_text(learner_client.get(response["Location"]))
     assert "Time is up: the answers saved by the deadline were graded." in page

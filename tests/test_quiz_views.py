@@ -12,7 +12,7 @@ from django.urls import reverse
 from lessons.models import LessonProgress
 from progress.services import record_lesson_completion
 from quizzes.models import Answer, Attempt
-from tests.factories import answer_sheet, make_course, make_quiz, make_user
+from tests.factories import answer_sheet, make_course, make_quiz, make_user, press_start
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +27,8 @@ def quiz(course):
 
 
 def open_form(client, quiz) -> Attempt:
+    """Press Start, then read the quiz page with its form: the open attempt."""
+    press_start(client, quiz)
     response = client.get(reverse("quizzes:take", args=[quiz.pk]))
     assert response.status_code == 200
     attempt_id = re.search(r'name="attempt" value="(\d+)"', response.content.decode()).group(1)
@@ -38,6 +40,7 @@ def submit(client, quiz, data):
 
 
 def test_quiz_page_never_contains_answers_feedback_or_explanations(learner_client, quiz):
+    press_start(learner_client, quiz)
     html = learner_client.get(reverse("quizzes:take", args=[quiz.pk])).content.decode()
     assert "Pick the colleague." in html and "The colleague" in html
     assert "Feedback for" not in html
@@ -47,6 +50,7 @@ def test_quiz_page_never_contains_answers_feedback_or_explanations(learner_clien
 
 
 def test_each_choice_is_a_labelled_control(learner_client, quiz):
+    press_start(learner_client, quiz)
     html = learner_client.get(reverse("quizzes:take", args=[quiz.pk])).content.decode()
     for choice_id in re.findall(r'id="(choice-\d+)"', html):
         assert f'for="{choice_id}"' in html

@@ -14,7 +14,7 @@ from quizzes import drafts
 from quizzes.models import Answer, Attempt
 from quizzes.services import questions_for
 from tests.conftest import PASSWORD
-from tests.factories import answer_sheet, as_post, make_graded_attempt, make_quiz
+from tests.factories import answer_sheet, as_post, make_graded_attempt, make_quiz, press_start
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,9 @@ def quiz(course):
 
 
 def open_quiz(client, quiz) -> tuple[Attempt, str]:
-    """Show the quiz form; return its attempt and the signed-out token it carries."""
+    """Press Start and show the quiz form; return its attempt and the signed-out token
+    it carries."""
+    press_start(client, quiz)
     page = client.get(quiz_url(quiz)).content.decode()
     attempt_id = re.search(r'name="attempt" value="(\d+)"', page).group(1)
     token = re.search(r'name="draft_token" value="([^"]+)"', page).group(1)
@@ -168,6 +170,7 @@ def test_the_saved_answers_end_with_the_attempt(learner_client, quiz):
     sheet = pick(quiz, attempt)
     assert learner_client.post(save_url(attempt), sheet["data"]).status_code == 204
     learner_client.post(quiz_url(quiz), sheet["data"])
+    press_start(learner_client, quiz)
     page = learner_client.get(quiz_url(quiz)).content.decode()
     assert "Attempt 2" in page
     assert " checked" not in page

@@ -46,7 +46,14 @@ def app_url_names() -> set[str]:
 
 
 def test_the_page_list_covers_every_url(pages):
-    post_only = {"lessons:start", "lessons:complete", "courses:start_again", "quizzes:save"}
+    post_only = {
+        "lessons:start",
+        "lessons:complete",
+        "courses:start_again",
+        "quizzes:start",
+        "quizzes:close",
+        "quizzes:save",
+    }
     # A course's media files: tests/test_media.py and the permission table.
     files = {"courses:media"}
     # Guarded role by role in tests/test_permissions.py (and each page's own tests).

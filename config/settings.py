@@ -7,6 +7,7 @@ environment variable; the defaults are safe for local development only.
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -325,7 +326,7 @@ STATICFILES_DIRS = [
 # names carry a hash of their content and are cached for a year; it is opt-in because
 # that storage turns a page into a 500 when collectstatic has not run, and the tests
 # and `make dev` never run it (they serve the files from the folders as they are).
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (

@@ -64,7 +64,10 @@ def text_problem(text: str) -> tuple[str, int] | None:
 
 def max_length(model: type[models.Model], name: str) -> int:
     """The column's length: the one source of truth for how long a text may be."""
-    return model._meta.get_field(name).max_length
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{name} has no maximum length")
+    return field.max_length
 
 
 def integer_range(model: type[models.Model], name: str) -> tuple[int, int]:

@@ -45,7 +45,7 @@ class CourseStructure:
 
     @property
     def quiz_of_lesson(self) -> dict[int, int]:  # lesson id: quiz id
-        return {quiz.lesson_id: quiz.pk for quiz in self.lesson_quizzes}
+        return {quiz.lesson_id: quiz.pk for quiz in self.lesson_quizzes if quiz.lesson_id}
 
     @property
     def quizzes(self) -> list[Quiz]:
@@ -135,6 +135,8 @@ def _courses_of(instance: Lesson | Quiz) -> set[int]:
         return {instance.course_id}
     if instance.course_id:
         return {instance.course_id}
+    if instance.lesson_id is None:  # a half-made quiz: in no course yet
+        return set()
     return set(Lesson.objects.filter(pk=instance.lesson_id).values_list("course_id", flat=True))
 
 

@@ -25,7 +25,7 @@ _VERSION_KEY = "navigation:version"
 
 
 def _version() -> int:
-    return cache.get_or_set(_VERSION_KEY, 1, timeout=None)
+    return int(cache.get_or_set(_VERSION_KEY, 1, timeout=None) or 1)
 
 
 def forget_navigation(**kwargs) -> None:

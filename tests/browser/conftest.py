@@ -88,3 +88,10 @@ def answer_quiz(page, quiz, correct: bool = True) -> None:
             page.locator(f"#choice-{choice.pk}").check()
             if question.type != "multiple":
                 break
+
+
+def start_quiz(page) -> None:
+    """Press the quiz page's Start button (its GET opens no attempt) and wait for the
+    questions, as a learner does."""
+    page.locator("#quiz-intro").get_by_role("button").click()
+    page.wait_for_selector("#quiz-form")

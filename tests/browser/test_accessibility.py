@@ -11,6 +11,7 @@ from tests.browser.conftest import (
     has_sideways_scroll,
     log_in,
     serious_axe_violations,
+    start_quiz,
 )
 
 SETUPS = {
@@ -51,6 +52,8 @@ def test_pages_are_accessible_and_fit(browser, live_server, learner, sample_cour
 
     quiz = Quiz.objects.get(lesson=lessons[1])
     page.goto(live_server.url + quiz.get_absolute_url())
+    problems["quiz intro"] = serious_axe_violations(page)
+    start_quiz(page)
     problems["quiz"] = serious_axe_violations(page)
     answer_quiz(page, quiz, correct=False)
     page.get_by_role("button", name="Submit answers").click()
@@ -66,6 +69,7 @@ def test_pages_are_accessible_and_fit(browser, live_server, learner, sample_cour
         record_lesson_completion(learner, lesson)
     final = Quiz.objects.get(course=sample_course)
     page.goto(live_server.url + final.get_absolute_url())
+    start_quiz(page)
     answer_quiz(page, final)
     page.get_by_role("button", name="Submit answers").click()
     page.wait_for_url("**/quizzes/attempts/*/")

@@ -5,7 +5,7 @@ light and dark, in English and German."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import has_sideways_scroll, log_in, serious_axe_violations
+from tests.browser.conftest import has_sideways_scroll, log_in, serious_axe_violations, start_quiz
 from tests.factories import make_quiz
 
 SETUPS = {
@@ -53,6 +53,7 @@ def test_the_result_page_explains_wrong_answers_and_forgiven_typos(
     page = context.new_page()
     log_in(page, live_server, learner.username)
     page.goto(live_server.url + feedback_quiz.get_absolute_url())
+    start_quiz(page)
     statement, colleague, regulars = feedback_quiz.questions.order_by("position")
     page.locator(f"#choice-{statement.choices.get(text='True').pk}").check()
     page.locator(f"#answer-{colleague.pk}").fill("Internal custmers")
@@ -75,6 +76,7 @@ def test_the_result_page_reads_in_german(browser, live_server, learner, feedback
     log_in(page, live_server, learner.username)
     context.add_cookies([{"name": "django_language", "value": "de", "url": live_server.url}])
     page.goto(live_server.url + feedback_quiz.get_absolute_url())
+    start_quiz(page)
     expect(page.get_by_label("Wahr")).to_have_count(1)
     statement, colleague, regulars = feedback_quiz.questions.order_by("position")
     page.get_by_label("Wahr").check()

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from lessons.services import start_lesson
 from progress.services import complete_lesson
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, start_quiz
 from tests.factories import make_course, make_quiz
 
 NON_TEXT, TEXT = 3.0, 4.5
@@ -112,6 +112,7 @@ def test_controls_focus_rings_and_badges_have_enough_contrast(
             problems.append(f"{scheme}: {name} {found:.2f}:1 (needs {needed}:1)")
 
     page.goto(live_server.url + reverse("quizzes:take", args=[quiz.pk]))
+    start_quiz(page)
     assert page.evaluate("() => document.documentElement.dataset.bsTheme") == scheme
     controls = {
         "radio": "input[type=radio]:not(:checked)",

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from lessons.models import Certificate
 from progress.services import record_lesson_completion
 from quizzes.models import Quiz
-from tests.browser.conftest import answer_quiz, log_in
+from tests.browser.conftest import answer_quiz, log_in, start_quiz
 from tests.factories import take_quiz
 from training.services import assign_course
 
@@ -84,6 +84,7 @@ def test_learner_pages_break_no_rule(watch, live_server, learner, sample_course)
 
     quiz = Quiz.objects.get(lesson=lessons[0])
     visit(page, live_server, quiz.get_absolute_url())
+    start_quiz(page)
     answer_quiz(page, quiz)
     expect(page.get_by_text("Answers saved")).to_be_visible()  # quiz-autosave.js's fetch
     page.get_by_role("button", name="Submit answers").click()

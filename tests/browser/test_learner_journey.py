@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from lessons.models import LessonProgress
 from quizzes.models import Attempt, Quiz
-from tests.browser.conftest import answer_quiz, log_in
+from tests.browser.conftest import answer_quiz, log_in, start_quiz
 
 
 def test_learner_passes_lesson_one_and_continues_after_logging_in_again(
@@ -21,6 +21,7 @@ def test_learner_passes_lesson_one_and_continues_after_logging_in_again(
     expect(page.locator("#lesson-status")).to_have_text("Lesson 1 of 7 · In Progress")
 
     page.get_by_role("link", name="Take the quiz").click()
+    start_quiz(page)
     answer_quiz(page, Quiz.objects.get(lesson__slug="what-is-a-customer"))
     page.get_by_role("button", name="Submit answers").click()
     expect(page.get_by_text("Score: 5 / 5 (100%)")).to_be_visible()
@@ -45,6 +46,7 @@ def test_fail_a_quiz_see_feedback_retry_and_pass(page, live_server, learner, sam
     log_in(page, live_server, learner.username)
     page.goto(live_server.url + quiz.lesson.get_absolute_url())
     page.get_by_role("link", name="Take the quiz").click()
+    start_quiz(page)
     answer_quiz(page, quiz, correct=False)
     page.get_by_role("button", name="Submit answers").click()
     expect(page.get_by_text("Score: 0 / 5 (0%)")).to_be_visible()
@@ -58,6 +60,7 @@ def test_fail_a_quiz_see_feedback_retry_and_pass(page, live_server, learner, sam
     expect(page.get_by_text(wrong_feedback)).to_be_visible()
 
     page.get_by_role("link", name="Try again").click()
+    start_quiz(page)
     expect(page.get_by_text("Attempt 2 ·")).to_be_visible()
     answer_quiz(page, quiz, correct=True)
     page.get_by_role("button", name="Submit answers").click()
@@ -78,6 +81,7 @@ def test_double_click_on_submit_answers_records_one_attempt(
     quiz = Quiz.objects.get(lesson__slug="what-is-a-customer")
     log_in(page, live_server, learner.username)
     page.goto(live_server.url + f"/quizzes/{quiz.pk}/")
+    start_quiz(page)
     answer_quiz(page, quiz)
     page.get_by_role("button", name="Submit answers").dblclick()
     expect(page.get_by_text("Score: 5 / 5 (100%)")).to_be_visible()
@@ -125,6 +129,7 @@ def test_keyboard_alone_answers_a_quiz(page, live_server, learner, sample_course
     quiz = Quiz.objects.get(lesson__slug="what-is-a-customer")
     log_in(page, live_server, learner.username)
     page.goto(live_server.url + f"/quizzes/{quiz.pk}/")
+    start_quiz(page)
     first_radio = page.locator("input[type=radio]").first
     first_radio.focus()
     page.keyboard.press("Space")

@@ -11,7 +11,7 @@ from lessons.models import Certificate
 from lessons.services import start_lesson
 from progress.services import record_lesson_completion
 from quizzes.models import Attempt, Quiz
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, start_quiz
 from tests.factories import make_graded_attempt, take_quiz
 
 PHONE = {"viewport": {"width": 390, "height": 844}}
@@ -45,7 +45,8 @@ def _pages(course, learner) -> dict[str, str]:
         "catalogue": reverse("courses:catalogue"),
         "course page": course.get_absolute_url(),
         "lesson page": lesson.get_absolute_url(),
-        "quiz page": reverse("quizzes:take", args=[quiz.pk]),
+        "quiz page": reverse("quizzes:take", args=[quiz.pk]),  # its intro: Start
+        "quiz questions": reverse("quizzes:take", args=[quiz.pk]),  # after Start
         "quiz result": reverse("quizzes:result", args=[attempt.pk]),
         "my results": reverse("quizzes:my_results"),
         "profile": reverse("accounts:profile"),
@@ -59,6 +60,7 @@ PAGES = [
     "course page",
     "lesson page",
     "quiz page",
+    "quiz questions",
     "quiz result",
     "my results",
     "profile",
@@ -74,6 +76,8 @@ def test_learner_page_fits_a_390px_phone(
     log_in(page, live_server, learner_with_history.username)
     url = _pages(sample_course, learner_with_history)[name]
     assert page.goto(live_server.url + url).status == 200
+    if name == "quiz questions":
+        start_quiz(page)
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, f"{name} is {width}px wide at 390px"
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from quizzes.models import Attempt
-from tests.browser.conftest import answer_quiz, log_in, serious_axe_violations
+from tests.browser.conftest import answer_quiz, log_in, serious_axe_violations, start_quiz
 from tests.factories import make_course, make_quiz
 
 
@@ -33,6 +33,8 @@ def submit(page) -> None:
 def test_a_failed_attempt_hides_the_answers_until_the_quiz_is_passed(page, live_server, course):
     quiz = make_quiz(lesson=course.lessons.first(), max_attempts=3, show_answers="after_pass")
     page.goto(live_server.url + quiz.get_absolute_url())
+    assert serious_axe_violations(page) == []  # the intro
+    start_quiz(page)
     assert serious_axe_violations(page) == []
     answer_quiz(page, quiz, correct=False)
     submit(page)
@@ -44,6 +46,8 @@ def test_a_failed_attempt_hides_the_answers_until_the_quiz_is_passed(page, live_
     assert serious_axe_violations(page) == []
 
     page.get_by_role("link", name="Try again (2 of 3 attempts left)").click()
+    expect(page.get_by_role("button", name="Start attempt 2")).to_be_visible()
+    start_quiz(page)
     answer_quiz(page, quiz, correct=True)
     submit(page)
     expect(page.get_by_text("Score: 4 / 4 (100%)")).to_be_visible()
@@ -63,6 +67,7 @@ def test_a_pooled_quiz_shows_three_of_five_and_scores_out_of_three(page, live_se
     ]
     quiz = make_quiz(lesson=course.lessons.first(), questions=questions, draw=3)
     page.goto(live_server.url + quiz.get_absolute_url())
+    start_quiz(page)
     expect(page.locator("fieldset")).to_have_count(3)
     expect(page.get_by_text("3 questions drawn at random")).to_be_visible()
     for fieldset in page.locator("fieldset").all():
@@ -74,6 +79,9 @@ def test_a_pooled_quiz_shows_three_of_five_and_scores_out_of_three(page, live_se
 def test_a_timed_quiz_shows_the_time_left_and_grades_the_saved_answers(page, live_server, course):
     quiz = make_quiz(lesson=course.lessons.first(), time_limit=20)
     page.goto(live_server.url + quiz.get_absolute_url())
+    expect(page.get_by_text("Time limit: 20 minutes.")).to_be_visible()
+    assert not Attempt.objects.filter(quiz=quiz).exists()  # the clock starts at Start
+    start_quiz(page)
     attempt = Attempt.objects.get(quiz=quiz)
     ends = timezone.localtime(attempt.deadline).strftime("%H:%M")
     timer = page.get_by_role("timer")
@@ -89,6 +97,9 @@ def test_a_timed_quiz_shows_the_time_left_and_grades_the_saved_answers(page, liv
     # The deadline passes while the learner is away; the page is opened again.
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(minutes=1))
     page.goto(live_server.url + quiz.get_absolute_url())
+    expect(page.get_by_text("Time is up.", exact=True)).to_be_visible()
+    assert serious_axe_violations(page) == []
+    page.get_by_role("button", name="See your result").click()
     page.wait_for_url(f"**/quizzes/attempts/{attempt.pk}/")
     expect(
         page.get_by_text("Time is up: the answers saved by the deadline were graded.")
@@ -100,6 +111,7 @@ def test_a_timed_quiz_shows_the_time_left_and_grades_the_saved_answers(page, liv
 def test_the_countdown_submits_when_time_runs_out(page, live_server, course):
     quiz = make_quiz(lesson=course.lessons.first(), time_limit=20)
     page.goto(live_server.url + quiz.get_absolute_url())
+    start_quiz(page)
     attempt = Attempt.objects.get(quiz=quiz)
     # Three seconds left when the page is opened again.
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() + timedelta(seconds=3))

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from courses.models import CourseTranslation
 from lessons.models import LessonProgress, LessonTranslation
 from quizzes.models import Attempt
-from tests.browser.conftest import serious_axe_violations
+from tests.browser.conftest import serious_axe_violations, start_quiz
 from tests.factories import make_course, make_quiz
 
 
@@ -69,6 +69,9 @@ def test_a_german_learner_sees_german_and_the_english_fallback(page, live_server
 
     quiz = course.lessons.get(position=1).quiz
     page.goto(live_server.url + quiz.get_absolute_url())
+    expect(page.get_by_role("button", name="Quiz starten")).to_be_visible()
+    assert serious_axe_violations(page) == []
+    start_quiz(page)
     expect(page.get_by_text("Wähle den Kollegen.")).to_be_visible()
     page.get_by_label("Der Kollege").check()
     page.locator("input[type=text]").first.fill("kollege")

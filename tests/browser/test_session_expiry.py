@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from quizzes.models import Attempt, Quiz
-from tests.browser.conftest import answer_quiz, log_in
+from tests.browser.conftest import answer_quiz, log_in, start_quiz
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -19,6 +19,7 @@ def test_answers_saved_as_you_go_survive_the_end_of_the_session(
     short = quiz.questions.get(key="community-library-visitor")
     log_in(page, live_server, learner.username)
     page.goto(live_server.url + quiz.get_absolute_url())
+    start_quiz(page)
 
     page.locator(f"#choice-{right_choice.pk}").check()
     page.locator(f"#answer-{short.pk}").fill("grey area")

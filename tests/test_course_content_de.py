@@ -22,7 +22,7 @@ from lessons.search import search_lessons
 from quizzes.models import Answer
 from quizzes.services import GivenAnswer, is_correct, judge_short
 from quizzes.translations import short_answers_in_translations
-from tests.factories import answer_sheet
+from tests.factories import answer_sheet, press_start
 from tests.test_course_content import (
     OBJECTIVES,
     SEEDS_DIR,
@@ -401,6 +401,7 @@ def german_client(learner_client):
 
 def test_a_german_learner_takes_a_lesson_quiz_in_german(sample_course, german_client):
     quiz = sample_course.lessons.get(slug="internal-customers").quiz
+    press_start(german_client, quiz)
     page = german_client.get(reverse("quizzes:take", args=[quiz.pk])).content.decode()
     assert "Erstattungsmaske" in page and "refund screen" not in page
     attempt = quiz.attempts.get(submitted_at__isnull=True)

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from lessons.models import Certificate
 from progress.services import record_lesson_completion
 from quizzes.models import Quiz
-from tests.browser.conftest import answer_quiz, log_in
+from tests.browser.conftest import answer_quiz, log_in, start_quiz
 from tests.factories import take_quiz
 from training.models import Team
 from training.roles import ensure_trainers_group
@@ -48,6 +48,7 @@ def test_completed_learner_keeps_completion_and_certificate_after_a_lesson_is_ad
     log_in(page, live_server, learner.username)
     page.goto(live_server.url + sample_course.get_absolute_url())
     page.get_by_role("link", name="Take the final assessment").first.click()
+    start_quiz(page)
     answer_quiz(page, Quiz.objects.get(course=sample_course))
     page.get_by_role("button", name="Submit answers").click()
     expect(page.get_by_text("Passed", exact=True)).to_be_visible()

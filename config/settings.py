@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "authoring",
     # Trainers (issue 11): teams, assignments, dashboard, reminders, analytics.
     "training",
+    # Learning paths, compliance and the audit log (issue 23), above training.
+    "paths",
+    "compliance",
+    "audit",
 ]
 
 MIDDLEWARE = [

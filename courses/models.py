@@ -96,6 +96,14 @@ class Course(models.Model):
         blank=True,
         help_text="Empty while the course is a draft; learners never see drafts.",
     )
+    valid_for_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=(
+            "How long a completion counts, in months (compliance training: 12 for a "
+            "yearly course). Empty: completions never expire."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     imported_hash = imported_hash_field("course.md")
@@ -115,6 +123,13 @@ class Course(models.Model):
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_for_months__isnull=True)
+                | models.Q(valid_for_months__gte=1),
+                name="course_valid_for_at_least_a_month",
+            ),
+        ]
         # Custom permissions (the Trainers group's): they open no page of the admin.
         permissions = [
             ("view_dashboard", "Can follow learners' progress on the dashboard"),

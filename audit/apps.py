@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    """Records an auditor can verify: the append-only, hash-chained event log of
+    completions, attempts, certificates, assignments and exemptions, the
+    ``verify_records`` command, and a learner's training record (issue 23)."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "audit"
+    verbose_name = "Audit"

@@ -258,6 +258,14 @@ class CourseCompletion(models.Model):
         blank=True,
         help_text="When the learner started the course again for a fresh completion.",
     )
+    valid_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text=(
+            "The last day this completion counts (compliance training: the course's or "
+            "the assignment's validity), decided when it is recorded. Empty: never expires."
+        ),
+    )
 
     objects = CourseCompletionQuerySet.as_manager()
 

@@ -245,6 +245,48 @@ class CourseTranslation(Translation):
         return self.course.media_urls()
 
 
+MIN_SCORE_HELP = "A final score of at least this percent (1-100); empty: completing it is enough."
+
+
+class CourseRequirement(models.Model):
+    """A prerequisite: ``course`` opens to a learner once they completed ``required``
+    (with at least ``min_score`` percent in its final assessment, if set). Written
+    by the importer from ``requires:`` in course.md, or in the admin; what it locks
+    is decided by progress.prerequisites. No cycles: the importer and the admin
+    refuse them (authoring.requirements)."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="requirements")
+    required = models.ForeignKey(
+        Course,
+        on_delete=models.CASCADE,
+        related_name="required_by",
+        verbose_name="required course",
+    )
+    min_score = models.PositiveSmallIntegerField(
+        "minimum score", null=True, blank=True, help_text=MIN_SCORE_HELP
+    )
+
+    class Meta:
+        ordering = ["course", "required__slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "required"], name="unique_course_requirement"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(course=models.F("required")),
+                name="course_requirement_not_itself",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_score__isnull=True)
+                | models.Q(min_score__gte=1, min_score__lte=100),
+                name="course_requirement_score_1_to_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} requires {self.required}"
+
+
 def _stored_name(media: "MediaFile", name: str) -> str:
     # By course and content: a changed file gets a new name, so a cached copy of the
     # old one is never taken for it; the original name is kept for people.

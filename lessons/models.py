@@ -167,6 +167,52 @@ class LessonTranslation(Translation):
         return self.lesson.course.media_urls()
 
 
+class LessonRequirement(models.Model):
+    """A prerequisite inside a course: ``lesson`` opens to a learner once they
+    completed ``required`` (a lesson of the same course; with at least ``min_score``
+    percent in its quiz, if set). Written by the importer from a lesson file's
+    ``requires:``, or in the admin; what it locks is decided by
+    progress.prerequisites. No cycles: the importer and the admin refuse them."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="requirements")
+    required = models.ForeignKey(
+        Lesson,
+        on_delete=models.CASCADE,
+        related_name="required_by",
+        verbose_name="required lesson",
+    )
+    min_score = models.PositiveSmallIntegerField(
+        "minimum score",
+        null=True,
+        blank=True,
+        help_text="A quiz score of at least this percent (1-100); empty: completing it is enough.",
+    )
+
+    class Meta:
+        ordering = ["lesson", "required__position", "required_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson", "required"], name="unique_lesson_requirement"
+            ),
+            models.CheckConstraint(
+                condition=~Q(lesson=models.F("required")),
+                name="lesson_requirement_not_itself",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_score__isnull=True) | Q(min_score__gte=1, min_score__lte=100),
+                name="lesson_requirement_score_1_to_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson} requires {self.required}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.lesson_id and self.required_id and self.required.course_id != self.lesson.course_id:
+            raise ValidationError({"required": "Choose a lesson of the same course."})
+
+
 class LessonProgress(RunRecord):
     """One learner's progress in one lesson. No row means "Not started"."""
 

@@ -48,6 +48,7 @@ from django.conf import settings
 from yaml.constructor import ConstructorError
 
 from authoring.quiz_files import QuizSource, read_quiz, read_quiz_texts
+from authoring.requirements import Owner, RequirementSource, check_requirements, read_requires
 from courses.content_errors import (
     ContentError,
     ContentInvalid,
@@ -80,13 +81,16 @@ TRANSLATED_FILE = re.compile(
     r"^(?P<stem>course|\d+-[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<language>[^.]+)\.md$"
 )
 
-COURSE_KEYS = {"title", "description", "visibility", "quiz"}
+COURSE_KEYS = {"title", "description", "visibility", "valid_for", "requires", "quiz"}
 VISIBILITIES = ("open", "assigned")
-LESSON_KEYS = {"title", "minutes", "quiz"}
+LESSON_KEYS = {"title", "minutes", "requires", "quiz"}
 # A translation holds texts only; the settings stay in the base file.
 COURSE_TRANSLATION_KEYS = {"title", "description", "quiz"}
 LESSON_TRANSLATION_KEYS = {"title", "quiz"}
 MAX_MINUTES = 600
+# valid_for: how long a completion counts, "12 months" or "2 years", stored in months.
+VALID_FOR = re.compile(r"^(?P<count>\d{1,4}) +(?P<unit>months?|years?)$")
+MAX_VALID_FOR_MONTHS = 120
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_PACK_BYTES = 20 * 1024 * 1024
@@ -125,6 +129,7 @@ class LessonSource:
     body: str
     quiz: QuizSource | None = None
     translations: dict[str, TranslationSource] = field(default_factory=dict)  # by language
+    requires: tuple[RequirementSource, ...] = ()  # lessons of the same course
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,8 @@ class CourseSource:
     media: list[MediaSource] = field(default_factory=list)
     translations: dict[str, TranslationSource] = field(default_factory=dict)  # by language
     warnings: list[ContentError] = field(default_factory=list)
+    valid_for_months: int | None = None
+    requires: tuple[RequirementSource, ...] = ()  # courses, checked when imported
 
 
 @dataclass(frozen=True)
@@ -348,7 +355,13 @@ def _read_course(folder: Path, reader: _Reader) -> CourseSource | None:
     media = _read_media(folder, reader)
     course = _guarded(course_path, errors, lambda: _read_course_file(course_path, reader))
     lessons = _read_lessons(folder, reader)
-    final = course[4] if course is not None else None
+    if len(errors) == first_error:  # a lesson with errors would be taken for an unknown one
+        errors += check_requirements(
+            [Owner(lesson.slug, lesson.path, lesson.requires) for lesson in lessons],
+            {lesson.slug: lesson.quiz is not None for lesson in lessons},
+            "lesson",
+        )
+    final = course["final_assessment"] if course is not None else None
     course_translations, lessons = _read_translations(folder, reader, final, lessons)
     if reader.over_budget:
         return None
@@ -358,19 +371,14 @@ def _read_course(folder: Path, reader: _Reader) -> CourseSource | None:
         )
     if len(errors) > first_error or course is None:
         return None
-    title, description, introduction, visibility, final_assessment = course
     return CourseSource(
         path=folder,
         slug=folder.name,
-        title=title,
-        description=description or "",
-        introduction=introduction,
         lessons=lessons,
-        final_assessment=final_assessment,
-        visibility=visibility,
         media=media,
         translations=course_translations,
         warnings=reader.warnings[first_warning:],
+        **course,
     )
 
 
@@ -563,7 +571,8 @@ def _goes_up(target: str) -> str | None:
     return f"{target} goes up a folder ('..'): write it as {normal}"
 
 
-def _read_course_file(path: Path, reader: _Reader) -> tuple | None:
+def _read_course_file(path: Path, reader: _Reader) -> dict[str, Any] | None:
+    """The course's fields from course.md (CourseSource's names), or None."""
     errors = reader.errors
     document = _read_document(path, reader)
     if document is None:
@@ -587,7 +596,15 @@ def _read_course_file(path: Path, reader: _Reader) -> tuple | None:
         )
     if title is None:
         return None
-    return title, description, document.body, visibility, final_assessment
+    return {
+        "title": title,
+        "description": description or "",
+        "introduction": document.body,
+        "visibility": visibility,
+        "final_assessment": final_assessment,
+        "valid_for_months": _optional_valid_for(path, document, errors),
+        "requires": _requires(path, document, errors, "course"),
+    }
 
 
 def _read_lessons(folder: Path, reader: _Reader) -> list[LessonSource]:
@@ -650,9 +667,10 @@ def _read_lesson(path: Path, number: int, slug: str, reader: _Reader) -> LessonS
     _check_body(path, document, errors)
     _check_media_references(path, document, reader)
     quiz = _quiz(path, document, reader, final=False)
+    requires = _requires(path, document, errors, "lesson")
     if title is None:
         return None
-    return LessonSource(path, number, slug, title, minutes, document.body, quiz)
+    return LessonSource(path, number, slug, title, minutes, document.body, quiz, requires=requires)
 
 
 def _guarded(path: Path, errors: list[ContentError], read: Any) -> Any:
@@ -926,3 +944,33 @@ def _optional_minutes(path: Path, document: _Document, errors: list[ContentError
         )
         return None
     return value
+
+
+def _optional_valid_for(path: Path, document: _Document, errors: list[ContentError]) -> int | None:
+    """``valid_for: 12 months`` (or ``1 year``, ``2 years``, ``18 months``) in months."""
+    value = document.front_matter.get("valid_for")
+    if value is None:
+        return None
+    match = VALID_FOR.fullmatch(" ".join(value.split())) if isinstance(value, str) else None
+    months = None
+    if match:
+        months = int(match["count"]) * (12 if match["unit"].startswith("year") else 1)
+    if months is None or not 1 <= months <= MAX_VALID_FOR_MONTHS:
+        errors.append(
+            ContentError(
+                path,
+                "'valid_for' must be a time from 1 month to "
+                f"{MAX_VALID_FOR_MONTHS // 12} years, such as '12 months' or '2 years'",
+                document.key_lines.get("valid_for"),
+            )
+        )
+        return None
+    return months
+
+
+def _requires(
+    path: Path, document: _Document, errors: list[ContentError], kind: str
+) -> tuple[RequirementSource, ...]:
+    """The ``requires:`` list, read (authoring.requirements); the slugs are checked
+    with the course's lessons, or for courses when they are imported."""
+    return read_requires(path, document.front_matter.get("requires"), document.lines, errors, kind)

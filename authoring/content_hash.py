@@ -14,16 +14,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from authoring.content_files import CourseSource, LessonSource, TranslationSource
 from authoring.quiz_files import ChoiceSource, QuestionSource, QuizSource
-from courses.models import Course, CourseTranslation, MediaFile
+from authoring.requirements import RequirementSource
+from courses.models import Course, CourseRequirement, CourseTranslation, MediaFile
 from courses.translations import canonical_quiz_texts
 from lessons.models import Lesson, LessonTranslation
 from quizzes.models import Question, QuestionType, Quiz
 
-COURSE_FIELDS = ("title", "description", "introduction_markdown", "visibility")
+COURSE_FIELDS = ("title", "description", "introduction_markdown", "visibility", "valid_for_months")
+# Course fields added after hashes were first recorded: hashed only when set, so a
+# course imported before they existed is not taken for an edited one.
+COURSE_OPTIONAL_DEFAULTS = {"valid_for_months": None}
 # Not the position: inserting a lesson in the files renumbers the others. The
 # order of the lessons belongs to the course.
 LESSON_FIELDS = ("title", "minutes", "body_markdown")
@@ -46,7 +51,13 @@ CHOICE_FIELDS = ("text", "is_correct", "feedback")
 
 
 def course_fields(source: CourseSource) -> dict[str, Any]:
-    values = (source.title, source.description, source.introduction, source.visibility)
+    values = (
+        source.title,
+        source.description,
+        source.introduction,
+        source.visibility,
+        source.valid_for_months,
+    )
     return dict(zip(COURSE_FIELDS, values, strict=True))
 
 
@@ -138,13 +149,15 @@ def _values(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def course_hash(course: Course | CourseSource) -> str:
-    """Title, description, introduction, visibility, the order of the lessons and the
-    media files (path and hash of the stored bytes: the files' media are checked and
-    scaled as on import before they are hashed, so both sides hash the same bytes)."""
+    """Title, description, introduction, visibility, validity, the courses it
+    requires, the order of the lessons and the media files (path and hash of the
+    stored bytes: the files' media are checked and scaled as on import before they
+    are hashed, so both sides hash the same bytes)."""
     if isinstance(course, CourseSource):
         fields = course_fields(course)
         lessons = [lesson.slug for lesson in course.lessons]
         media = sorted([item.path, item.media.hash] for item in course.media)
+        requires = requirement_list(course.requires)
     else:
         fields = _values(course, COURSE_FIELDS)
         # What an export would write: published lessons, in order.
@@ -152,17 +165,58 @@ def course_hash(course: Course | CourseSource) -> str:
         lessons = list(published.values_list("slug", flat=True))
         rows = MediaFile.objects.filter(course=course).values_list("path", "content_hash")
         media = sorted(list(row) for row in rows)  # in Python: collations differ
-    # Only when there are media: hashes recorded before media existed stay valid.
-    return _digest({**fields, "lessons": lessons, **({"media": media} if media else {})})
+        requires = course_requirements(course)
+    fields = _without_defaults(fields, COURSE_OPTIONAL_DEFAULTS)
+    # Media and requirements only when there are some: hashes recorded before they
+    # existed stay valid.
+    return _digest(
+        {
+            **fields,
+            "lessons": lessons,
+            **({"media": media} if media else {}),
+            **({"requires": requires} if requires else {}),
+        }
+    )
+
+
+def requirement_list(requires: Iterable[RequirementSource]) -> list[list[Any]]:
+    """Requirements as the hash and the exporter see them: [slug, score] by slug."""
+    return sorted([requirement.slug, requirement.min_score] for requirement in requires)
+
+
+def course_requirements(course: Course) -> list[list[Any]]:
+    """The course's requirements in the database, as :func:`requirement_list`."""
+    rows = CourseRequirement.objects.filter(course=course).values_list(
+        "required__slug", "min_score"
+    )
+    return sorted(list(row) for row in rows)
+
+
+def lesson_requirements(lesson: Lesson) -> list[list[Any]]:
+    """The lesson's requirements in the database, as :func:`requirement_list` (from
+    ``requirements`` prefetched with their ``required`` lessons, if they were)."""
+    rows = lesson.requirements.all()
+    # A retired or draft lesson is in no file: an export leaves it out, and so does this.
+    return sorted([row.required.slug, row.min_score] for row in rows if row.required.is_published)
 
 
 def lesson_hash(lesson: Lesson | LessonSource | None) -> str:
-    """Title, minutes and body; ABSENT for None."""
+    """Title, minutes, body and the lessons it requires; ABSENT for None."""
     if lesson is None:
         return ABSENT
     if isinstance(lesson, LessonSource):
-        return _digest(lesson_fields(lesson))
-    return _digest(_values(lesson, LESSON_FIELDS))
+        fields, requires = lesson_fields(lesson), requirement_list(lesson.requires)
+    else:
+        fields, requires = _values(lesson, LESSON_FIELDS), lesson_requirements(lesson)
+    return _digest({**fields, **({"requires": requires} if requires else {})})
+
+
+def _without_defaults(fields: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in fields.items()
+        if name not in defaults or value != defaults[name]
+    }
 
 
 def quiz_hash(quiz: Quiz | QuizSource | None) -> str:

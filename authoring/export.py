@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.db.models import Prefetch
 
+from authoring.content_hash import course_requirements, lesson_requirements
 from courses.media import MEDIA_FOLDER, path_problem
 from courses.models import Course, CourseTranslation, MediaFile, Visibility
 from courses.translations import canonical_quiz_texts
+from lessons.models import LessonRequirement
 from quizzes.models import Question, QuestionType, Quiz, default_show_answers
 
 
@@ -51,8 +54,36 @@ def _one_line(dumper: yaml.SafeDumper, value: _OneLine):
     return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
 
 
+class _OneLineMap(dict):
+    """A mapping written on one line, in its own order: ``{course: induction, score: 80}``."""
+
+
+def _one_line_map(dumper: yaml.SafeDumper, value: _OneLineMap):
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=True)
+
+
 _Dumper.add_representer(str, _text)
 _Dumper.add_representer(_OneLine, _one_line)
+_Dumper.add_representer(_OneLineMap, _one_line_map)
+
+
+def _requires(kind: str, requirements: list[list[Any]]) -> dict[str, Any]:
+    """``requires: [induction, {course: till-training, score: 80}]``, by slug; nothing
+    when there are none."""
+    if not requirements:
+        return {}
+    items = [
+        slug if score is None else _OneLineMap({kind: slug, "score": score})
+        for slug, score in requirements
+    ]
+    return {"requires": _OneLine(items)}
+
+
+def _valid_for(months: int | None) -> dict[str, str]:
+    """``valid_for: 12 months`` (always in months: the one canonical form)."""
+    if not months:
+        return {}
+    return {"valid_for": f"{months} month{'s' if months != 1 else ''}"}
 
 
 def _front_matter(data: dict[str, Any], body: str) -> str:
@@ -166,6 +197,8 @@ def export_course(course: Course, root: Path) -> list[Path]:
         header["description"] = course.description
     if course.visibility != Visibility.OPEN:
         header["visibility"] = course.visibility
+    header.update(_valid_for(course.valid_for_months))
+    header.update(_requires("course", course_requirements(course)))
     final = Quiz.objects.filter(course=course).first()
     if (quiz := _quiz(final)) is not None:
         header["quiz"] = quiz
@@ -181,13 +214,20 @@ def export_course(course: Course, root: Path) -> list[Path]:
         path.write_text(_front_matter(data, translation.introduction_markdown), encoding="utf-8")
         written.append(path)
 
-    lessons = list(course.lessons.published().order_by("position", "id"))
+    lessons = list(
+        course.lessons.published()
+        .order_by("position", "id")
+        .prefetch_related(
+            Prefetch("requirements", queryset=LessonRequirement.objects.select_related("required"))
+        )
+    )
     width = max(2, len(str(len(lessons))))
     keep = {path.name for path in written}
     for number, lesson in enumerate(lessons, start=1):
         data: dict[str, Any] = {"title": lesson.title}
         if lesson.minutes:
             data["minutes"] = lesson.minutes
+        data.update(_requires("lesson", lesson_requirements(lesson)))
         lesson_quiz = Quiz.objects.filter(lesson=lesson).first()
         if (quiz := _quiz(lesson_quiz)) is not None:
             data["quiz"] = quiz

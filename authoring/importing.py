@@ -15,10 +15,16 @@ from typing import Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from authoring.content_files import CourseSource, MediaSource, TranslationSource, read_content
+from authoring.content_files import (
+    ContentInvalid,
+    CourseSource,
+    MediaSource,
+    TranslationSource,
+    read_content,
+)
 from authoring.content_hash import (
     ABSENT,
     choice_fields,
@@ -33,11 +39,12 @@ from authoring.content_hash import (
     translation_hash,
 )
 from authoring.quiz_files import ChoiceSource, QuestionSource, QuizSource
+from authoring.requirements import Owner, RequirementSource, check_requirements
 from courses import storage as media_storage
-from courses.models import Course, CourseTranslation, MediaFile
+from courses.models import Course, CourseRequirement, CourseTranslation, MediaFile
 from courses.storage import store_media
 from lessons.media import relink_media
-from lessons.models import Lesson, LessonTranslation
+from lessons.models import Lesson, LessonRequirement, LessonTranslation
 from progress.services import record_due_completions
 from quizzes.models import Choice, Question, Quiz
 
@@ -144,11 +151,33 @@ def import_content(root: Path, *, theirs: bool = False) -> list[CourseImportRepo
 def _import(sources: list[CourseSource], theirs: bool) -> list[CourseImportReport]:
     # Every course is checked before any is written, so a conflict in one course
     # leaves the whole pack as it was.
+    if errors := _course_requirement_problems(sources):
+        raise ContentInvalid(errors)
     plans = [_plan_course(source, theirs) for source in sources]
     conflicts = [conflict for plan in plans for conflict in plan.conflicts]
     if conflicts:
         raise ImportConflict(conflicts)
-    return [_write_course(plan) for plan in plans]
+    reports = [_write_course(plan) for plan in plans]
+    # Courses may require courses imported after them: written once all exist.
+    for plan, report in zip(plans, reports, strict=True):
+        if plan.course.action == TAKE and _sync_course_requirements(plan):
+            report.course_updated = True
+    return reports
+
+
+def _course_requirement_problems(sources: list[CourseSource]) -> list:
+    """The courses' ``requires:`` checked against the courses of this import and those
+    already in the database (whose own requirements count for loops)."""
+    importing = {source.slug for source in sources}
+    has_final = Exists(Quiz.objects.published().filter(course=OuterRef("pk")))
+    known = dict(Course.objects.annotate(has_final=has_final).values_list("slug", "has_final"))
+    known.update({source.slug: source.final_assessment is not None for source in sources})
+    elsewhere: dict[str, list[str]] = {}
+    for course, required in CourseRequirement.objects.values_list("course__slug", "required__slug"):
+        if course not in importing:
+            elsewhere.setdefault(course, []).append(required)
+    owners = [Owner(s.slug, s.path / "course.md", s.requires) for s in sources]
+    return check_requirements(owners, known, "course", elsewhere=elsewhere)
 
 
 @dataclass
@@ -167,6 +196,7 @@ class _Plan:
     source: CourseSource
     theirs: bool
     course: _Item | None = None
+    row: Course | None = None  # the course once written
     lessons: dict[str, _Item] = field(default_factory=dict)  # lessons in the files, by slug
     quizzes: dict[str, _Item] = field(default_factory=dict)  # by lesson slug, or "final..."
     retire: list[Lesson] = field(default_factory=list)
@@ -243,7 +273,13 @@ def _plan_course(source: CourseSource, theirs: bool) -> _Plan:
         plan.quizzes["final assessment"] = plan.judge_quiz(
             "final assessment", final, source.final_assessment
         )
-        lessons = {lesson.slug: lesson for lesson in Lesson.objects.filter(course=course)}
+        requirements = LessonRequirement.objects.select_related("required")
+        lessons = {
+            lesson.slug: lesson
+            for lesson in Lesson.objects.filter(course=course).prefetch_related(
+                Prefetch("requirements", queryset=requirements)
+            )
+        }
         quizzes = {quiz.lesson_id: quiz for quiz in Quiz.objects.filter(lesson__course=course)}
         plan.course_translations = plan.judge_translations(
             "course",
@@ -351,6 +387,8 @@ def _write_course(plan: _Plan) -> CourseImportReport:
             lesson=lesson,
         )
 
+    _sync_lesson_requirements(plan, course, report)
+    plan.row = course
     now = timezone.now()
     for lesson in plan.retire:
         lesson.retired_at = now
@@ -366,6 +404,72 @@ def _write_course(plan: _Plan) -> CourseImportReport:
             " that the changes made due"
         )
     return report
+
+
+def _sync_course_requirements(plan: _Plan) -> bool:
+    """The course's requirements as its course.md lists them; say whether any changed."""
+    slugs = [requirement.slug for requirement in plan.source.requires]
+    targets = {course.slug: course for course in Course.objects.filter(slug__in=slugs)}
+    rows = CourseRequirement.objects.filter(course=plan.row).select_related("required")
+    return _sync_requirements(
+        list(rows),
+        plan.source.requires,
+        targets,
+        lambda required, score: CourseRequirement(
+            course=plan.row, required=required, min_score=score
+        ),
+    )
+
+
+def _sync_lesson_requirements(plan: _Plan, course: Course, report: CourseImportReport) -> None:
+    """Each lesson taken from the files gets the requirements its file lists (once
+    every lesson of the course is written); a lesson whose requirements alone changed
+    is reported as updated."""
+    taken = [source for source in plan.source.lessons if plan.lessons[source.slug].action == TAKE]
+    if not taken:
+        return
+    lessons = {lesson.slug: lesson for lesson in Lesson.objects.filter(course=course)}
+    rows: dict[int, list[LessonRequirement]] = {}
+    for row in LessonRequirement.objects.filter(lesson__course=course).select_related("required"):
+        rows.setdefault(row.lesson_id, []).append(row)
+    for source in taken:
+        lesson = lessons.get(source.slug)
+        if lesson is None:
+            continue  # not created: part of the course's kept admin edit
+        changed = _sync_requirements(
+            rows.get(lesson.pk, []),
+            source.requires,
+            lessons,
+            lambda required, score, lesson=lesson: LessonRequirement(
+                lesson=lesson, required=required, min_score=score
+            ),
+        )
+        if changed and source.slug in report.unchanged:
+            report.unchanged.remove(source.slug)
+            report.updated.append(source.slug)
+
+
+def _sync_requirements(
+    rows: list[Any], wanted: tuple[RequirementSource, ...], targets: dict[str, Any], make: Any
+) -> bool:
+    """Make ``rows`` (requirements with ``required`` loaded) those ``wanted``: each
+    required item found in ``targets`` by slug, a new row built by ``make(required,
+    score)``. Say whether anything changed."""
+    existing = {row.required.slug: row for row in rows}
+    changed = False
+    for requirement in wanted:
+        row = existing.pop(requirement.slug, None)
+        if row is None:
+            make(targets[requirement.slug], requirement.min_score).save()
+            changed = True
+        elif row.min_score != requirement.min_score:
+            row.min_score = requirement.min_score
+            row.save(update_fields=["min_score"])
+            changed = True
+    for row in existing.values():
+        row.delete()
+        changed = True
+    return changed
 
 
 def _sync_translations(

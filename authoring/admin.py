@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, TextField
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from authoring.requirements import find_loop, loop_message
 from common.queries import SubqueryCount
 from courses import storage as media_storage
 from courses.admin import MediaFileInline
@@ -33,10 +35,16 @@ from courses.admin_tools import (
     unpublish,
     unretire,
 )
-from courses.models import Course, CourseTranslation, MediaFile
+from courses.models import Course, CourseRequirement, CourseTranslation, MediaFile
 from courses.translations import translation_languages
 from lessons.media import relink_media
-from lessons.models import Lesson, LessonProgress, LessonTranslation, ProgressState
+from lessons.models import (
+    Lesson,
+    LessonProgress,
+    LessonRequirement,
+    LessonTranslation,
+    ProgressState,
+)
 from progress.rules import percent_complete
 from quizzes.records import course_has_learner_records, lesson_has_learner_records
 from quizzes.translations import quiz_text_problems_for
@@ -112,6 +120,89 @@ class CourseTranslationInline(admin.StackedInline):
     extra = 0
 
 
+class RequirementFormSet(forms.BaseInlineFormSet):
+    """The requirements of a course or a lesson (its inline): refused when the item would
+    require itself or the requirements would make a loop, which is named as the
+    importer names it (authoring.requirements)."""
+
+    def clean(self) -> None:
+        super().clean()
+        owner = self.instance
+        if any(self.errors) or owner.pk is None:
+            return  # a new item: nothing requires it yet, so it closes no loop
+        required = [
+            form.cleaned_data["required"]
+            for form in self.forms
+            if form.cleaned_data.get("required") and not form.cleaned_data.get("DELETE")
+        ]
+        if any(item.pk == owner.pk for item in required):
+            raise ValidationError(f"{owner.slug} cannot require itself.")
+        edges: dict[str, list[str]] = {}
+        for slug, required_slug in self.other_requirements():
+            edges.setdefault(slug, []).append(required_slug)
+        edges[owner.slug] = [item.slug for item in required]
+        if loop := find_loop(edges, owner.slug):
+            raise ValidationError(f"These requirements make a loop: {loop_message(loop)}.")
+
+    def other_requirements(self) -> list[tuple[str, str]]:
+        """(slug, required slug) of every requirement but the owner's own."""
+        raise NotImplementedError
+
+
+class CourseRequirementFormSet(RequirementFormSet):
+    def other_requirements(self) -> list[tuple[str, str]]:
+        rows = CourseRequirement.objects.exclude(course=self.instance)
+        return list(rows.values_list("course__slug", "required__slug"))
+
+
+class LessonRequirementFormSet(RequirementFormSet):
+    def other_requirements(self) -> list[tuple[str, str]]:
+        rows = LessonRequirement.objects.filter(lesson__course=self.instance.course_id)
+        return list(
+            rows.exclude(lesson=self.instance).values_list("lesson__slug", "required__slug")
+        )
+
+
+class CourseRequirementInline(admin.TabularInline):
+    """The courses a learner completes before this one opens (requires: in course.md)."""
+
+    model = CourseRequirement
+    fk_name = "course"
+    formset = CourseRequirementFormSet
+    fields = ["required", "min_score"]
+    extra = 0
+    verbose_name = "required course"
+    verbose_name_plural = "required courses (completed first; a score: in the final assessment)"
+
+
+class LessonRequirementInline(admin.TabularInline):
+    """The lessons of the same course completed before this one opens (requires: in
+    the lesson's file)."""
+
+    model = LessonRequirement
+    fk_name = "lesson"
+    formset = LessonRequirementFormSet
+    fields = ["required", "min_score"]
+    extra = 0
+    verbose_name = "required lesson"
+    verbose_name_plural = "required lessons (completed first; a score: in the lesson quiz)"
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # Only the other lessons of the lesson's course may be chosen.
+        object_id = (
+            request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        )
+        if db_field.name == "required" and object_id:
+            lesson = Lesson.objects.filter(pk=object_id).first()
+            if lesson is not None:
+                kwargs["queryset"] = (
+                    Lesson.objects.filter(course=lesson.course_id)
+                    .exclude(pk=lesson.pk)
+                    .order_by("position", "id")
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Course)
 class CourseAdmin(AnnouncesContentChanges, KeepsLearnerRecords, admin.ModelAdmin):
     list_display = [
@@ -128,7 +219,7 @@ class CourseAdmin(AnnouncesContentChanges, KeepsLearnerRecords, admin.ModelAdmin
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["published_at"]
     actions = [publish, unpublish]
-    inlines = [LessonInline, MediaFileInline, CourseTranslationInline]
+    inlines = [LessonInline, CourseRequirementInline, MediaFileInline, CourseTranslationInline]
     instead = "set it back to draft, or retire its lessons."
 
     def has_learner_records(self, obj: Course) -> bool:
@@ -226,7 +317,7 @@ class LessonAdmin(AnnouncesContentChanges, KeepsLearnerRecords, admin.ModelAdmin
     ]
     readonly_fields = ["rendered", "published_at", "retired_at"]
     actions = [publish, unpublish, retire, unretire]
-    inlines = [LessonTranslationInline]
+    inlines = [LessonRequirementInline, LessonTranslationInline]
     # A plain, roomy Markdown editor; the rendered preview is below it.
     formfield_overrides = {
         TextField: {

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from authoring.content_files import ContentInvalid, read_content
 from authoring.content_hash import _digest, course_hash, lesson_hash
@@ -18,6 +19,7 @@ from authoring.requirements import find_loop, find_loops
 from courses.models import Course, CourseRequirement
 from lessons.models import Lesson, LessonRequirement
 from tests.factories import make_course, make_quiz
+from tests.test_structure import _form_data
 
 FINAL = """quiz:
   questions:
@@ -425,3 +427,86 @@ def test_an_export_leaves_out_a_requirement_on_a_retired_lesson(db, pack, tmp_pa
     Lesson.objects.filter(slug="receipts").update(retired_at="2026-01-01T00:00Z")
     files = exported(tmp_path / "out")
     assert "requires" not in files["till-training/01-refunds.md"]
+
+
+# The admin: the inlines refuse loops as the importer does ----------------------------------
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def post_requirement(client, item, required, min_score: str = ""):
+    """Add one requirement on the item's admin page, as a browser would submit it."""
+    model = "courses_course" if isinstance(item, Course) else "lessons_lesson"
+    url = reverse(f"admin:{model}_change", args=[item.pk])
+    data = _form_data(client.get(url).content.decode())
+    data.update(
+        {
+            "requirements-TOTAL_FORMS": "1",
+            "requirements-0-required": str(required.pk),
+            "requirements-0-min_score": min_score,
+        }
+    )
+    return client.post(url, data)
+
+
+def test_the_course_admin_saves_a_requirement(admin_client):
+    induction, tills = make_course(slug="induction"), make_course(slug="till-training")
+    response = post_requirement(admin_client, tills, induction, "80")
+    assert response.status_code == 302, response.content.decode()[:3000]
+    row = CourseRequirement.objects.get()
+    assert (row.course, row.required, row.min_score) == (tills, induction, 80)
+
+
+def test_the_course_admin_refuses_a_loop_and_names_it(admin_client):
+    induction, tills = make_course(slug="induction"), make_course(slug="till-training")
+    CourseRequirement.objects.create(course=tills, required=induction)
+    response = post_requirement(admin_client, induction, tills)
+    assert response.status_code == 200
+    assert (
+        "These requirements make a loop: induction → till-training → induction."
+        in response.content.decode()
+    )
+    assert CourseRequirement.objects.count() == 1
+
+
+def test_the_course_admin_refuses_a_course_requiring_itself(admin_client):
+    induction = make_course(slug="induction")
+    response = post_requirement(admin_client, induction, induction)
+    assert "induction cannot require itself." in response.content.decode()
+    assert not CourseRequirement.objects.exists()
+
+
+def test_the_course_admin_refuses_a_score_out_of_range(admin_client):
+    induction, tills = make_course(slug="induction"), make_course(slug="till-training")
+    response = post_requirement(admin_client, tills, induction, "101")
+    assert response.status_code == 200
+    assert not CourseRequirement.objects.exists()
+
+
+def test_the_lesson_admin_refuses_a_loop_and_names_it(admin_client):
+    course = make_course(lessons=3)
+    first, second, third = course.lessons.order_by("position")
+    LessonRequirement.objects.create(lesson=second, required=first)
+    LessonRequirement.objects.create(lesson=third, required=second)
+    response = post_requirement(admin_client, first, third)
+    assert response.status_code == 200
+    assert (
+        "These requirements make a loop: lesson-1 → lesson-3 → lesson-2 → lesson-1."
+        in response.content.decode()
+    )
+    assert LessonRequirement.objects.count() == 2
+
+
+def test_the_lesson_admin_offers_only_the_other_lessons_of_its_course(admin_client):
+    course, other = make_course(lessons=2), make_course(lessons=1)
+    first, second = course.lessons.order_by("position")
+    page = admin_client.get(reverse("admin:lessons_lesson_change", args=[first.pk]))
+    choices = page.context["inline_admin_formsets"][0].formset.empty_form.fields["required"]
+    assert list(choices.queryset) == [second]
+    response = post_requirement(admin_client, first, other.lessons.get())
+    assert response.status_code == 200
+    assert not LessonRequirement.objects.exists()

@@ -17,19 +17,28 @@ the change a moment early, which is what it would have seen a moment later anywa
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import F, Q
+from django.db.models import BooleanField, F, Q, Value
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from courses.models import Course
-from lessons.models import Lesson
+from courses.models import Course, CourseRequirement
+from lessons.models import Lesson, LessonRequirement
 from quizzes.models import Quiz
 
 # An entry unused for a day goes; a course edited since has a new key anyway.
 CACHE_SECONDS = 24 * 60 * 60
+
+
+class Required(NamedTuple):
+    """A prerequisite as the structure holds it: the required course's or lesson's id
+    and the score asked for (None: completing it is enough)."""
+
+    id: int
+    min_score: int | None
 
 
 @dataclass(frozen=True)
@@ -37,11 +46,15 @@ class CourseStructure:
     """A course's published lessons (in order, bodies not loaded, ``course`` set) and
     its published quizzes: the rule "the published quizzes of a course" is the
     published quizzes of its published lessons (by lesson id) and its published
-    final assessment."""
+    final assessment. With them, its prerequisites (progress.prerequisites asks):
+    the courses it requires, and what each published lesson requires among the
+    published lessons."""
 
     lessons: list[Lesson]
     lesson_quizzes: list[Quiz]  # in lesson order, each with ``lesson`` set
     final: Quiz | None
+    requires: tuple[Required, ...] = ()  # courses, whether published or not
+    lesson_requires: dict[int, tuple[Required, ...]] = field(default_factory=dict)
 
     @property
     def quiz_of_lesson(self) -> dict[int, int]:  # lesson id: quiz id
@@ -58,9 +71,9 @@ class CourseStructure:
 
 
 def _key(course: Course) -> str:
-    # "v2": the entry's shape (a release that changes CourseStructure bumps it, so a
+    # "v3": the entry's shape (a release that changes CourseStructure bumps it, so a
     # shared cache never hands a new process an old entry).
-    return f"course-structure:v2:{course.pk}:{course.content_version}"
+    return f"course-structure:v3:{course.pk}:{course.content_version}"
 
 
 def course_structures(courses: Iterable[Course]) -> dict[int, CourseStructure]:
@@ -89,6 +102,8 @@ def course_structure(course: Course) -> CourseStructure:
 
 
 def _read(course_ids: list[int]) -> dict[int, CourseStructure]:
+    """The structures of these courses: their lessons, their quizzes and their
+    prerequisites, in three queries whatever their number."""
     lessons: dict[int, list[Lesson]] = {course_id: [] for course_id in course_ids}
     for lesson in (
         Lesson.objects.published()
@@ -112,6 +127,7 @@ def _read(course_ids: list[int]) -> dict[int, CourseStructure]:
         elif quiz.lesson_id in published:  # a draft or retired lesson's quiz is not shown
             quiz.lesson = published[quiz.lesson_id]
             of_lesson[quiz.lesson_course_id][quiz.lesson_id] = quiz
+    requires, lesson_requires = _read_requirements(course_ids, published)
     return {
         course_id: CourseStructure(
             lessons[course_id],
@@ -121,9 +137,44 @@ def _read(course_ids: list[int]) -> dict[int, CourseStructure]:
                 if lesson.pk in of_lesson[course_id]
             ],
             final.get(course_id),
+            tuple(requires.get(course_id, ())),
+            {
+                lesson.pk: tuple(lesson_requires[lesson.pk])
+                for lesson in lessons[course_id]
+                if lesson.pk in lesson_requires
+            },
         )
         for course_id in course_ids
     }
+
+
+def _read_requirements(
+    course_ids: list[int], published: dict[int, Lesson]
+) -> tuple[dict[int, list[Required]], dict[int, list[Required]]]:
+    """{course id: courses it requires} and {lesson id: published lessons it requires}
+    of these courses: one query (the two tables' rows together)."""
+    of_courses = (
+        CourseRequirement.objects.filter(course_id__in=course_ids)
+        .annotate(of_lesson=Value(False, output_field=BooleanField()))
+        .order_by()
+        .values_list("of_lesson", "course_id", "required_id", "min_score")
+    )
+    of_lessons = (
+        LessonRequirement.objects.filter(lesson__course_id__in=course_ids)
+        .annotate(of_lesson=Value(True, output_field=BooleanField()))
+        .order_by()
+        .values_list("of_lesson", "lesson_id", "required_id", "min_score")
+    )
+    courses: dict[int, list[Required]] = {}
+    lessons: dict[int, list[Required]] = {}
+    for of_lesson, owner, required, min_score in of_courses.union(of_lessons, all=True):
+        if not of_lesson:
+            courses.setdefault(owner, []).append(Required(required, min_score))
+        elif owner in published and required in published:
+            lessons.setdefault(owner, []).append(Required(required, min_score))
+    for found in (*courses.values(), *lessons.values()):
+        found.sort()
+    return courses, lessons
 
 
 # Keeping the version: after every write of a lesson or quiz, in its transaction ---
@@ -171,6 +222,21 @@ def course_content_changed(sender, instance, raw=False, **kwargs) -> None:
     for course in _held_courses(instance):
         if course.pk in courses:
             course.content_version = version
+
+
+@receiver(post_save, sender=CourseRequirement, dispatch_uid="progress.structure.course_req_saved")
+@receiver(post_delete, sender=CourseRequirement, dispatch_uid="progress.structure.course_req_gone")
+@receiver(post_save, sender=LessonRequirement, dispatch_uid="progress.structure.lesson_req_saved")
+@receiver(post_delete, sender=LessonRequirement, dispatch_uid="progress.structure.lesson_req_gone")
+def requirements_changed(sender, instance, raw=False, **kwargs) -> None:
+    """A prerequisite added, changed or removed (the importer, the admin's inlines)."""
+    if raw:
+        return
+    if isinstance(instance, CourseRequirement):
+        courses = Course.objects.filter(pk=instance.course_id)
+    else:
+        courses = Course.objects.filter(lessons=instance.lesson_id)
+    courses.content_changed()
 
 
 def _held_courses(instance: Lesson | Quiz) -> list[Course]:

@@ -29,6 +29,7 @@ from courses.roles import may_preview_content
 from lessons.models import Lesson, ProgressState
 from lessons.services import LessonError, start_lesson
 from lessons.translations import show_in_language
+from progress.prerequisites import Lock, lock_of, mark_course_locks, page_locks
 from progress.rules import (
     CourseProgress,
     LearnerCourse,
@@ -73,7 +74,10 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         request.user,
         Course.objects.published().filter(visibility=Visibility.OPEN),
     )
-    show_in_language(courses=[course for course, _progress in rows])
+    courses = [course for course, _progress in rows]
+    completed = {course.pk for course, progress in rows if progress.completed_at}
+    required = mark_course_locks(request.user, courses, completed)
+    show_in_language(courses=courses + required)
     return render(request, "courses/catalogue.html", {"course_rows": rows})
 
 
@@ -98,6 +102,8 @@ def learner_course_or_404(request: HttpRequest, course_slug: str) -> tuple[Cours
 def continue_course(request: HttpRequest, course_slug: str) -> HttpResponse:
     """ "Start" and "Continue" both land here: the first unfinished lesson reached."""
     course, state = learner_course_or_404(request, course_slug)
+    if page_locks(request.user, course, state.lessons, state.completion is not None).course:
+        return redirect(course)  # the course page says what unlocks it
     if state.progress.awaiting_final:
         return redirect(state.final)
     lesson = lesson_to_continue(state.lessons)
@@ -174,14 +180,16 @@ def _published_lesson(request: HttpRequest, course_slug: str, lesson_slug: str) 
     return lesson
 
 
-def _lesson_page(request: HttpRequest, context: dict) -> HttpResponse:
+def _lesson_page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
     """The lesson page. Its outline is shown twice (behind a disclosure on a phone, in
     a column on a desktop): rendered once here, with its dozens of links and labels."""
     context["outline"] = render_to_string("lessons/outline.html", context)
-    return render(request, "lessons/lesson_detail.html", context)
+    return render(request, "lessons/lesson_detail.html", context, status=status)
 
 
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
+    """The lesson page; a locked lesson (progress.prerequisites) shows what unlocks it
+    instead of its text, with a 403."""
     lesson = _published_lesson(request, course_slug, lesson_slug)
     course_state = learner_course(request.user, lesson.course)
     lessons = course_state.lessons
@@ -189,11 +197,14 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
     if index is None:  # retired while this request ran (progress.structure)
         raise Http404("No such lesson.")
     current = lessons[index]
-    show_in_language([lesson.course], lessons, full=[lesson])
+    locks = page_locks(request.user, lesson.course, lessons, course_state.completion is not None)
+    lock = locks.of(current)
+    show_in_language([lesson.course, *_named_courses(lock)], lessons, full=[lesson])
     final = course_state.final
     return _lesson_page(
         request,
         {
+            "lock": lock,
             "course": lesson.course,
             "lesson": lesson,
             "current": current,
@@ -207,11 +218,25 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
             # Not started: the page's script records the start by a POST once it has
             # loaded (the GET writes nothing); without JavaScript, the first completion.
             "start_url": reverse("lessons:start", args=[course_slug, lesson_slug])
-            if current.state == ProgressState.NOT_STARTED
+            if current.state == ProgressState.NOT_STARTED and lock is None
             else "",
             "started": ProgressState.IN_PROGRESS,  # what the script shows once recorded
         },
+        status=403 if lock else 200,
     )
+
+
+def _named_courses(lock: Lock | None) -> list[Course]:
+    return lock.courses if lock is not None else []
+
+
+def _refused(request: HttpRequest, course: Course, lesson: Lesson | None = None) -> bool:
+    """Whether the course, or this lesson of it, is locked for the learner (a POST then
+    records nothing): if so, the message saying why is added for the next page."""
+    lock = lock_of(request.user, course, lesson)
+    if lock is not None:
+        messages.error(request, lock.message)
+    return lock is not None
 
 
 @require_POST
@@ -220,6 +245,8 @@ def start(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpRespo
     opened the lesson (lessons.services.start_lesson; again, it changes nothing).
     204; 404 for a lesson the learner may not see."""
     lesson = _published_lesson(request, course_slug, lesson_slug)
+    if (lock := lock_of(request.user, lesson.course, lesson)) is not None:
+        return HttpResponse(lock.message, status=403, content_type="text/plain; charset=utf-8")
     try:
         start_lesson(request.user, lesson)
     except LessonError as exc:  # retired since it was read
@@ -235,6 +262,8 @@ def start(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpRespo
 )
 def mark_complete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = _published_lesson(request, course_slug, lesson_slug)
+    if _refused(request, lesson.course, lesson):
+        return redirect(lesson)
     try:
         complete_lesson(request.user, lesson)
     except LessonError as exc:
@@ -322,7 +351,11 @@ def take_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     quiz = _published_quiz(request, quiz_id)
     if request.method == "POST":
+        if _refused(request, quiz.owning_course, quiz.lesson):
+            return redirect(quiz)
         return _submit(request, quiz)
+    if (lock := lock_of(request.user, quiz.owning_course, quiz.lesson)) is not None:
+        return _render_quiz(request, quiz, quiz_status(request.user, quiz), lock=lock)
     status = quiz_status(request.user, quiz)
     try:
         check_quiz_open(request.user, quiz)
@@ -340,6 +373,8 @@ def start_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
     second click finds the one already open), then show it on the quiz page, which
     also says why when none can be opened (locked, or no attempts left)."""
     quiz = _published_quiz(request, quiz_id)
+    if _refused(request, quiz.owning_course, quiz.lesson):
+        return redirect(quiz)
     with suppress(QuizLocked):  # the quiz page says why
         open_attempt(request.user, quiz, quiz_status(request.user, quiz).used)
     return redirect(quiz)
@@ -350,6 +385,8 @@ def close_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
     """The quiz page's button once a timed attempt's time is up: grade the answers
     saved by the deadline (close_expired_quiz) and show the result."""
     quiz = _published_quiz(request, quiz_id)
+    if _refused(request, quiz.owning_course, quiz.lesson):
+        return redirect(quiz)
     attempt = attempt_in_progress(request.user, quiz)
     if attempt is None:  # graded already (another tab): the quiz page shows the state
         return redirect(quiz)
@@ -366,7 +403,11 @@ def close_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
     return redirect(graded)
 
 
-def _render_quiz(request, quiz, status, *, attempt=None, locked="", missing=None, expired=None):
+def _render_quiz(
+    request, quiz, status, *, attempt=None, locked="", missing=None, expired=None, lock=None
+):
+    """The quiz page; ``lock`` (progress.prerequisites): its lesson or course is locked,
+    shown with a 403 instead of the quiz."""
     questions = questions_for(quiz, attempt) if attempt else []
     # What the learner had answered: the sheet just posted when something was left
     # blank, otherwise the answers saved as they went (or when their session ended).
@@ -374,7 +415,11 @@ def _render_quiz(request, quiz, status, *, attempt=None, locked="", missing=None
     for question in questions:
         question.given = given.get(question.pk)
         question.unanswered = bool(missing) and question.pk in missing.unanswered
-    texts = show_in_language([quiz.owning_course], full=[quiz.lesson or quiz.course])
+    texts = show_in_language(
+        [quiz.owning_course, *_named_courses(lock)],
+        lock.lessons if lock else [],
+        full=[quiz.lesson or quiz.course],
+    )
     localise_questions(questions, texts.quiz_texts(quiz), texts.language)
     return render(
         request,
@@ -388,11 +433,13 @@ def _render_quiz(request, quiz, status, *, attempt=None, locked="", missing=None
             "time_left": time_left(attempt, timezone.now()),
             "questions": questions,
             "locked": locked,
+            "lock": lock,
             "expired": expired,
             "can_start": quiz.has_attempts_left(status.used),
             "next_number": status.used + 1,
             "draft_token": drafts.sign_attempt(attempt) if attempt else "",
         },
+        status=403 if lock else 200,
     )
 
 

@@ -23,8 +23,8 @@ def warm_caches(client) -> None:
     """As on every page after a person's first, and every course page after a
     course's first reader: the navigation's flag (training/navigation.py) and the
     courses' structures (progress.structure) are cached, so counts are the page's
-    own queries. (A course's first reader after a change pays two queries more:
-    tests/test_structure.py.)"""
+    own queries. (A course's first reader after a change pays three queries more,
+    its lessons, quizzes and prerequisites: tests/test_prerequisites.py.)"""
     client.get(reverse("accounts:profile"))
     course_structures(Course.objects.all())
 

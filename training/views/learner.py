@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from common.http import post_only
 from courses.models import Course
 from lessons.translations import show_in_language
+from progress.prerequisites import mark_course_locks, page_locks
 from progress.rules import courses_with_next_step, lesson_to_continue, next_steps_among
 from progress.views import learner_course_or_404, visible_course
 from training.assignments import assigned_courses, fresh_start_asked
@@ -36,8 +37,15 @@ def my_learning(request: HttpRequest) -> HttpResponse:
     chosen = [lesson_id for item in assigned if item.lesson_ids for lesson_id in item.lesson_ids]
     steps.update(next_steps_among(request.user, chosen) if chosen else {})
     assigned_ids = {item.course.pk for item in assigned}
+    # A locked course says what unlocks it (progress.prerequisites).
+    required = mark_course_locks(
+        request.user,
+        [course for course, _p, _s in rows],
+        {course.pk for course, progress, _s in rows if progress.completed_at},
+        [item.course for item in assigned],
+    )
     show_in_language(
-        courses=[item.course for item in assigned] + [course for course, _p, _s in rows],
+        courses=[item.course for item in assigned] + [course for course, _p, _s in rows] + required,
         lessons=[step.lesson for step in steps.values() if step and step.lesson],
     )
     return render(
@@ -56,13 +64,15 @@ def my_learning(request: HttpRequest) -> HttpResponse:
 
 def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
     course, state = learner_course_or_404(request, course_slug)
-    show_in_language(lessons=state.lessons, full=[course])
+    lock = page_locks(request.user, course, state.lessons, state.completion is not None).course
+    show_in_language(courses=lock.courses if lock else [], lessons=state.lessons, full=[course])
     current = lesson_to_continue(state.lessons)
     return render(
         request,
         "courses/course_detail.html",
         {
             "course": course,
+            "lock": lock,
             "lessons": state.lessons,
             "final": state.final,
             "progress": state.progress,

@@ -120,10 +120,11 @@ class CourseTranslationInline(admin.StackedInline):
     extra = 0
 
 
-class RequirementFormSet(forms.BaseInlineFormSet):
+class RequirementFormSet(TranslationFormSet):
     """The requirements of a course or a lesson (its inline): refused when the item would
     require itself or the requirements would make a loop, which is named as the
-    importer names it (authoring.requirements)."""
+    importer names it (authoring.requirements). A post without the requirements' forms
+    leaves them as they are (TranslationFormSet's leniency)."""
 
     def clean(self) -> None:
         super().clean()

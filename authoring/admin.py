@@ -220,7 +220,7 @@ class CourseAdmin(AnnouncesContentChanges, KeepsLearnerRecords, admin.ModelAdmin
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["published_at"]
     actions = [publish, unpublish]
-    inlines = [LessonInline, CourseRequirementInline, MediaFileInline, CourseTranslationInline]
+    inlines = [LessonInline, MediaFileInline, CourseTranslationInline, CourseRequirementInline]
     instead = "set it back to draft, or retire its lessons."
 
     def has_learner_records(self, obj: Course) -> bool:
@@ -318,7 +318,7 @@ class LessonAdmin(AnnouncesContentChanges, KeepsLearnerRecords, admin.ModelAdmin
     ]
     readonly_fields = ["rendered", "published_at", "retired_at"]
     actions = [publish, unpublish, retire, unretire]
-    inlines = [LessonRequirementInline, LessonTranslationInline]
+    inlines = [LessonTranslationInline, LessonRequirementInline]
     # A plain, roomy Markdown editor; the rendered preview is below it.
     formfield_overrides = {
         TextField: {

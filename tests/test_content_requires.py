@@ -505,7 +505,12 @@ def test_the_lesson_admin_offers_only_the_other_lessons_of_its_course(admin_clie
     course, other = make_course(lessons=2), make_course(lessons=1)
     first, second = course.lessons.order_by("position")
     page = admin_client.get(reverse("admin:lessons_lesson_change", args=[first.pk]))
-    choices = page.context["inline_admin_formsets"][0].formset.empty_form.fields["required"]
+    (requirements,) = [
+        inline.formset
+        for inline in page.context["inline_admin_formsets"]
+        if inline.formset.model is LessonRequirement
+    ]
+    choices = requirements.empty_form.fields["required"]
     assert list(choices.queryset) == [second]
     response = post_requirement(admin_client, first, other.lessons.get())
     assert response.status_code == 200

@@ -33,14 +33,14 @@ def errors_for(root: Path) -> list[str]:
 
 
 def test_sample_course_is_valid_with_seven_lessons_in_order():
-    (course,) = read_content(settings.CONTENT_DIR)
+    (course,) = read_content(settings.CONTENT_DIR / "who-is-your-customer")
     assert course.slug == "who-is-your-customer"
     assert course.title == "Who is your customer?"
     assert [lesson.number for lesson in course.lessons] == list(range(1, 8))
 
 
 def test_sample_lessons_are_300_to_700_words_with_summary_and_prompt():
-    (course,) = read_content(settings.CONTENT_DIR)
+    (course,) = read_content(settings.CONTENT_DIR / "who-is-your-customer")
     for lesson in course.lessons:
         assert 300 <= len(lesson.body.split()) <= 700, lesson.path
         assert "## Summary" in lesson.body, lesson.path

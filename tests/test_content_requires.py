@@ -7,6 +7,7 @@ written back by export_content."""
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -19,6 +20,7 @@ from authoring.requirements import find_loop, find_loops
 from courses.models import Course, CourseRequirement
 from lessons.models import Lesson, LessonRequirement
 from tests.factories import make_course, make_quiz
+from tests.test_course_content import SEED_RUNS, fingerprint, runs
 from tests.test_structure import _form_data
 
 FINAL = """quiz:
@@ -515,3 +517,52 @@ def test_the_lesson_admin_offers_only_the_other_lessons_of_its_course(admin_clie
     response = post_requirement(admin_client, first, other.lessons.get())
     assert response.status_code == 200
     assert not LessonRequirement.objects.exists()
+
+
+# The sample content: a short second course that uses both keys ---------------------------
+
+CHECK_UP = "customer-service-check-up"
+
+
+def test_the_second_sample_course_requires_the_first_and_lasts_a_year():
+    (course,) = read_content(settings.CONTENT_DIR / CHECK_UP)
+    assert course.valid_for_months == 12
+    assert [(r.slug, r.min_score) for r in course.requires] == [("who-is-your-customer", None)]
+    assert [lesson.slug for lesson in course.lessons] == [
+        "map-your-customers",
+        "keep-your-promises",
+        "pass-good-service-on",
+    ]
+    assert [r.slug for r in course.lessons[2].requires] == ["map-your-customers"]
+    quizzes = [lesson.quiz for lesson in course.lessons if lesson.quiz]
+    assert len(quizzes) == 1 and len(quizzes[0].questions) == 3
+    for question in quizzes[0].questions:  # each explains itself and helps a wrong answer
+        assert question.explanation
+        if question.type == "true_false":
+            assert question.feedback
+        else:
+            assert all(choice.feedback for choice in question.choices if not choice.correct)
+    assert course.warnings == []
+
+
+def test_the_sample_content_imports_with_its_prerequisites(db):
+    import_content(settings.CONTENT_DIR)
+    row = CourseRequirement.objects.get(course__slug=CHECK_UP)
+    assert row.required.slug == "who-is-your-customer"
+    assert Course.objects.get(slug=CHECK_UP).valid_for_months == 12
+    (lesson_row,) = LessonRequirement.objects.filter(lesson__course__slug=CHECK_UP)
+    assert (lesson_row.lesson.slug, lesson_row.required.slug) == (
+        "pass-good-service-on",
+        "map-your-customers",
+    )
+
+
+def test_no_run_of_eight_words_of_the_second_course_is_copied_from_the_seeds():
+    seed_runs = set(SEED_RUNS.read_text().split())
+    copied = [
+        (path.name, " ".join(run))
+        for path in sorted((settings.CONTENT_DIR / CHECK_UP).glob("*.md"))
+        for run in sorted(runs(path.read_text(encoding="utf-8")))
+        if fingerprint(run) in seed_runs
+    ]
+    assert copied == []

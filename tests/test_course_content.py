@@ -126,7 +126,7 @@ WRONG_ANSWERS = [
 
 
 def source_course():
-    (course,) = read_content(settings.CONTENT_DIR)
+    (course,) = read_content(settings.CONTENT_DIR / SLUG)
     return course
 
 

@@ -15,6 +15,9 @@ from lessons.models import Lesson
 from quizzes.models import Choice, Question, Quiz
 from tests.factories import make_quiz
 
+# The sample course's folder (content/ holds other courses too).
+SAMPLE = settings.CONTENT_DIR / "who-is-your-customer"
+
 pytestmark = pytest.mark.django_db
 
 
@@ -72,10 +75,10 @@ def round_trip(tmp_path) -> tuple[list, list]:
 
 
 def test_sample_course_round_trips(tmp_path):
-    import_content(settings.CONTENT_DIR)
+    import_content(SAMPLE)
     before, after = round_trip(tmp_path)
     assert after == before
-    (source,) = read_content(settings.CONTENT_DIR)
+    (source,) = read_content(SAMPLE)
     quizzes = [lesson.quiz for lesson in source.lessons] + [source.final_assessment]
     assert len(after[3]) == sum(len(quiz.questions) for quiz in quizzes if quiz)  # all back
 
@@ -161,14 +164,14 @@ def test_generated_course_round_trips(tmp_path):
 
 
 def test_drafts_are_not_exported(tmp_path):
-    import_content(settings.CONTENT_DIR)
+    import_content(SAMPLE)
     Lesson.objects.filter(slug="the-80-20-rule").update(published_at=None)
     call_command("export_content", str(tmp_path))
     assert not (tmp_path / "who-is-your-customer" / "07-the-80-20-rule.md").exists()
 
 
 def test_exporting_twice_gives_identical_bytes(tmp_path):
-    import_content(settings.CONTENT_DIR)
+    import_content(SAMPLE)
     call_command("export_content", str(tmp_path / "one"))
     call_command("export_content", str(tmp_path / "two"))
     one = {
@@ -181,7 +184,7 @@ def test_exporting_twice_gives_identical_bytes(tmp_path):
 
 
 def test_export_leaves_out_retired_lessons_and_removes_stale_files(tmp_path):
-    import_content(settings.CONTENT_DIR)
+    import_content(SAMPLE)
     call_command("export_content", str(tmp_path))
     lesson = Lesson.objects.get(slug="external-customers")
     lesson.retired_at = lesson.updated_at

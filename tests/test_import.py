@@ -18,8 +18,9 @@ from quizzes.models import Choice, Question, Quiz
 
 @pytest.fixture
 def content(tmp_path) -> Path:
-    """A writable copy of the sample course."""
-    shutil.copytree(settings.CONTENT_DIR, tmp_path / "content")
+    """A writable copy of the sample course (content/ holds other courses too)."""
+    sample = "who-is-your-customer"
+    shutil.copytree(settings.CONTENT_DIR / sample, tmp_path / "content" / sample)
     return tmp_path / "content"
 
 

@@ -39,7 +39,7 @@ questions:
 
 
 def test_sample_course_has_lesson_quizzes_and_a_final_assessment():
-    (course,) = read_content(settings.CONTENT_DIR)
+    (course,) = read_content(settings.CONTENT_DIR / "who-is-your-customer")
     for lesson in course.lessons:
         assert 3 <= len(lesson.quiz.questions) <= 5, lesson.path
     final = course.final_assessment
@@ -147,7 +147,8 @@ def test_final_assessment_errors_name_course_md(tmp_path):
 
 @pytest.fixture
 def content(tmp_path):
-    shutil.copytree(settings.CONTENT_DIR, tmp_path / "content")
+    sample = "who-is-your-customer"  # content/ holds other courses too
+    shutil.copytree(settings.CONTENT_DIR / sample, tmp_path / "content" / sample)
     return tmp_path / "content"
 
 

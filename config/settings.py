@@ -414,6 +414,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "learning@local
 # environment does not; anything started by hand without it gets :8000.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Compliance training (docs/compliance.md): learners are reminded this many days before
+# an assignment is due, then every REMINDER_OVERDUE_EVERY_DAYS days while it is overdue
+# (training/reminders.py; sent by `run_scheduled`).
+REMINDER_DAYS_BEFORE = [int(d) for d in env_list("REMINDER_DAYS_BEFORE", "30,7,1")]
+REMINDER_OVERDUE_EVERY_DAYS = int(os.environ.get("REMINDER_OVERDUE_EVERY_DAYS", "7"))
+
 # Sessions: signed out after this much inactivity (accounts/sessions.py); staff,
 # who can change content and see everyone's records, sooner. The cookie itself
 # lasts as long as the longer limit, or until the browser closes if asked.

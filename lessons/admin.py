@@ -102,7 +102,9 @@ class CertificateAdmin(RecordAdmin):
 
     @admin.display(description="state", ordering="revoked_at")
     def state(self, obj) -> str:
-        return "Valid" if obj.is_valid else "Revoked"
+        if obj.is_revoked:
+            return "Revoked"
+        return "Expired" if obj.is_expired else "Valid"
 
     def get_search_results(self, request, queryset, search_term):
         # A code typed as on paper (lower case, no dashes) finds its certificate too.

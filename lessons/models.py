@@ -1,3 +1,4 @@
+import datetime
 import secrets
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from courses.markdown import MAX_MARKDOWN_LENGTH, link_media, render_markdown
@@ -389,5 +391,27 @@ class Certificate(models.Model):
         return reverse("certificate", args=[self.code])
 
     @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def valid_until(self) -> datetime.date | None:
+        """The last day it counts (its completion's); None: it never expires."""
+        return self.completion.valid_until
+
+    @property
+    def expired_on(self) -> datetime.date | None:
+        """The day it stopped counting, once that day has come (the site's date)."""
+        until = self.valid_until
+        if until is None or until >= timezone.localdate():
+            return None
+        return until + datetime.timedelta(days=1)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expired_on is not None
+
+    @property
     def is_valid(self) -> bool:
-        return self.revoked_at is None
+        """Neither revoked nor expired."""
+        return not self.is_revoked and not self.is_expired

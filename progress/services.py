@@ -32,6 +32,7 @@ from lessons.models import (
 )
 from lessons.services import LessonError, completion_of, mark_lesson_completed, start_lesson
 from progress.rules import final_assessment_for, lessons_with_state, progress_from_lessons
+from progress.signals import course_completed
 from quizzes.models import Attempt, Quiz
 from quizzes.services import AnswerSheet, grade_expired_attempt, grade_submission, time_is_up
 
@@ -113,6 +114,7 @@ def record_course_completion(learner, course: Course) -> CourseCompletion | None
         course_title=course.title,
         issued_at=now,
     )
+    course_completed.send(sender=CourseCompletion, completion=completion)
     return completion
 
 

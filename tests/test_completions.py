@@ -24,7 +24,7 @@ from quizzes.models import Attempt
 from tests.factories import make_course, make_lesson, make_quiz, make_user, take_quiz
 from training.assignments import assigned_courses
 from training.dashboard import build_dashboard, export_rows
-from training.models import ReminderSent
+from training.models import ReminderNotice, ReminderSent
 from training.services import assign_course
 
 pytestmark = pytest.mark.django_db
@@ -307,7 +307,8 @@ def states_everywhere(client, learner, trainer, team, course, mailoutbox) -> dic
     export = b"".join(client.get(reverse("training:export") + query).streaming_content)
     header, *rows = list(csv.reader(io.StringIO(export.decode())))
     (row,) = build_dashboard(team, course).rows
-    ReminderSent.objects.all().delete()
+    ReminderSent.objects.all().delete()  # so each check's run emails again
+    ReminderNotice.objects.all().delete()
     mailoutbox.clear()
     call_command("send_reminders", stdout=StringIO())
     email = mailoutbox[0].body if mailoutbox else ""

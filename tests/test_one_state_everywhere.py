@@ -25,7 +25,7 @@ from progress.services import complete_lesson
 from tests.factories import make_lesson, make_quiz, take_quiz
 from training.assignments import assigned_courses
 from training.dashboard import build_dashboard
-from training.models import ReminderSent
+from training.models import ReminderNotice, ReminderSent
 from training.services import assign_course
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,8 @@ def everywhere(learner, trainer, admin_user, team, course, mailoutbox) -> dict[s
     export = csv_of(trainer_client, reverse("training:export") + query)
     (summary,) = csv_of(trainer_client, reverse("training:summary") + f"?team={team.pk}")
     completions = page(admin_client, reverse("admin:lessons_coursecompletion_changelist"))
-    ReminderSent.objects.all().delete()
+    ReminderSent.objects.all().delete()  # so each step's run emails again
+    ReminderNotice.objects.all().delete()
     mailoutbox.clear()
     call_command("send_reminders", stdout=StringIO())
     email = mailoutbox[0].body if mailoutbox else ""

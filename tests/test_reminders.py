@@ -1,4 +1,6 @@
-"""The send_reminders command: who is reminded of what, once a day."""
+"""The send_reminders command (training/reminders.py, also run by run_scheduled): who
+is reminded of what; each step of the schedule (30, 7, 1 days before, then weekly
+overdue) once, one email a day at most."""
 
 import datetime
 from io import StringIO
@@ -11,7 +13,7 @@ from django.utils import timezone
 
 from progress.services import record_lesson_completion
 from tests.factories import make_course, make_user
-from training.management.commands import send_reminders
+from training import reminders
 from training.models import Assignment, ReminderSent
 from training.services import assign_course
 
@@ -35,6 +37,11 @@ def site_url(settings):
     settings.SITE_URL = "https://learn.example.com"
 
 
+def status_line(email) -> str:
+    """The first course's line of due state, state and lessons done."""
+    return next(line.strip() for line in email.body.splitlines() if " · " in line)
+
+
 def assign(learner, course, due_date):
     return Assignment.objects.create(course=course, learner=learner, due_date=due_date)
 
@@ -52,16 +59,25 @@ def test_assignment_due_within_three_days_gets_an_email(mailoutbox, learner, cou
     assert output.endswith("Sent 1 reminder (0 already sent today, 0 without an email address).\n")
 
 
-def test_assignment_due_in_four_days_gets_no_email(mailoutbox, learner, course):
-    assign(learner, course, days(4))
+def test_assignment_due_in_31_days_gets_no_email(mailoutbox, learner, course):
+    assign(learner, course, days(31))
     output = run()
     assert mailoutbox == []
     assert ReminderSent.objects.count() == 0
     assert "Sent 0 reminders" in output
 
 
-def test_days_option_widens_the_window(mailoutbox, learner, course):
+def test_assignment_due_in_30_days_gets_the_first_step(mailoutbox, learner, course):
+    assign(learner, course, days(30))
+    run()
+    assert len(mailoutbox) == 1
+    assert "Due in 30 days" in mailoutbox[0].body
+
+
+def test_days_option_replaces_the_steps(mailoutbox, learner, course):
     assign(learner, course, days(4))
+    run("--days", "3")
+    assert mailoutbox == []
     run("--days", "7")
     assert len(mailoutbox) == 1
     assert "Due in 4 days" in mailoutbox[0].body
@@ -158,7 +174,7 @@ def test_running_twice_the_same_day_sends_nothing_new(mailoutbox, learner, cours
     run()
     output = run()
     assert len(mailoutbox) == 1
-    assert output == "Sent 0 reminders (1 already sent today, 0 without an email address).\n"
+    assert output == "Sent 0 reminders (0 already sent today, 0 without an email address).\n"
     record = ReminderSent.objects.get()
     assert (record.learner, record.sent_on) == (learner, TODAY)
     assert record.courses == f"{course.title} (Due tomorrow)"
@@ -169,7 +185,9 @@ def test_a_second_run_the_same_day_does_no_work_per_learner(
 ):
     assign(learner, course, days(1))
     run()
-    with django_assert_max_num_queries(2):  # who was reminded today; who might be
+    # The assignments, their lessons, the steps already sent, the completions: a
+    # fixed number of queries whatever the number of learners, none per learner.
+    with django_assert_max_num_queries(4):
         run()
 
 
@@ -177,26 +195,60 @@ def test_a_reminder_recorded_by_a_concurrent_run_is_not_sent_again(
     mailoutbox, monkeypatch, learner, course
 ):
     assign(learner, course, days(1))
-    pending_courses = send_reminders.pending_courses
+    pending_for = reminders.pending_for
 
-    def meanwhile_another_run_sends(user, today, days):
-        ReminderSent.objects.create(learner=user, sent_on=today, courses="(other run)")
-        return pending_courses(user, today, days)
+    def meanwhile_another_run_sends(learner_ids, today, days):
+        ReminderSent.objects.create(learner_id=learner.pk, sent_on=today, courses="(other run)")
+        return pending_for(learner_ids, today, days)
 
-    monkeypatch.setattr(send_reminders, "pending_courses", meanwhile_another_run_sends)
+    monkeypatch.setattr(reminders, "pending_for", meanwhile_another_run_sends)
     output = run()
     assert mailoutbox == []
     assert ReminderSent.objects.get().courses == "(other run)"
     assert output == "Sent 0 reminders (1 already sent today, 0 without an email address).\n"
 
 
-def test_the_next_day_sends_again(mailoutbox, learner, course):
+def test_the_same_step_the_next_day_sends_nothing(mailoutbox, learner, course):
     assign(learner, course, days(1))
     run()
     run(on=days(1))
-    assert len(mailoutbox) == 2
-    assert "Due today" in mailoutbox[1].body
-    assert sorted(ReminderSent.objects.values_list("sent_on", flat=True)) == [TODAY, days(1)]
+    assert len(mailoutbox) == 1
+
+
+def test_each_step_is_sent_once(mailoutbox, learner, course):
+    assign(learner, course, days(30))
+    for day in range(0, 31):
+        run(on=days(day))
+    # 30, 7 and 1 days before; then the first overdue day.
+    assert [status_line(email) for email in mailoutbox] == [
+        "Due in 30 days · Not started · 0 of 3 lessons done",
+        "Due in 7 days · Not started · 0 of 3 lessons done",
+        "Due tomorrow · Not started · 0 of 3 lessons done",
+    ]
+    assert sorted(ReminderSent.objects.values_list("sent_on", flat=True)) == [
+        TODAY,
+        days(23),
+        days(29),
+    ]
+
+
+def test_overdue_is_reminded_weekly(mailoutbox, learner, course):
+    assign(learner, course, days(-1))
+    for day in range(0, 15):
+        run(on=days(day))
+    assert [status_line(email).split(" · ")[0] for email in mailoutbox] == [
+        "Overdue by 1 day",
+        "Overdue by 8 days",
+        "Overdue by 15 days",
+    ]
+
+
+def test_a_step_missed_by_a_late_run_is_sent_once_on_the_next_run(mailoutbox, learner, course):
+    assign(learner, course, days(10))
+    run(on=days(5))  # nobody ran the schedule on days 0-4: the 7-day step now
+    run(on=days(6))
+    assert len(mailoutbox) == 1
+    assert "Due in 5 days" in mailoutbox[0].body
 
 
 def test_dry_run_sends_and_records_nothing(mailoutbox, learner, course):

@@ -10,6 +10,6 @@ class TrainingConfig(AppConfig):
     verbose_name = "Training"
 
     def ready(self) -> None:
-        from training import navigation
+        from training import navigation, receivers  # noqa: F401 (connects the receivers)
 
         navigation.connect()

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth import get_user_model
 from django.db.models import Min, Q, QuerySet
@@ -43,7 +43,7 @@ from progress.rules import (
     percent_complete,
 )
 from quizzes.models import Attempt
-from training.models import Assignment, Team
+from training.models import Assignment, Recurrence, Renewal, Team
 
 User = get_user_model()
 
@@ -118,10 +118,12 @@ class CourseRecord:
 @dataclass(frozen=True)
 class Covering:
     """One assignment covering a learner (theirs or a team's), with the lessons
-    it chose (empty: the whole course)."""
+    it chose (empty: the whole course) and the learner's latest renewal of it (a
+    recurring assignment's new cycle: training.recertification)."""
 
     assignment: Assignment
     chosen: frozenset[int] = frozenset()
+    renewal: Renewal | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ class AssignmentStatus:
     # completed before it was made: they start the course again.
     needs_fresh_start: bool = False
     today: datetime.date | None = None  # set by due_state
+    renewal: Renewal | None = None  # the cycle it is in, if renewed
 
     @property
     def is_finished(self) -> bool:
@@ -144,7 +147,8 @@ class AssignmentStatus:
 
     @property
     def due_date(self) -> datetime.date | None:
-        return self.assignment.due_date
+        """The assignment's due date, or its renewal's for this learner."""
+        return self.renewal.due_date if self.renewal else self.assignment.due_date
 
     @property
     def is_overdue(self) -> bool:
@@ -215,8 +219,9 @@ def assignment_status(covering: Covering, record: CourseRecord) -> AssignmentSta
         return AssignmentStatus(assignment, chosen, len(done), len(chosen), finished)
     finished = None
     needs_fresh_start = False
-    if assignment.require_fresh_completion:
-        if progress.completed_at is not None and progress.completed_at >= assignment.created_at:
+    after = fresh_completion_since(covering)
+    if after is not None:
+        if progress.completed_at is not None and progress.completed_at >= after:
             finished = progress.completed_at
         needs_fresh_start = progress.completed_at is not None and finished is None
     elif progress.completed_at is not None:
@@ -231,7 +236,18 @@ def assignment_status(covering: Covering, record: CourseRecord) -> AssignmentSta
         progress.total,
         finished,
         needs_fresh_start,
+        renewal=covering.renewal,
     )
+
+
+def fresh_completion_since(covering: Covering) -> datetime.datetime | None:
+    """From when only a new completion finishes a whole-course assignment: its own
+    making if it asks for a fresh completion, the learner's renewal's opening if it
+    was renewed for them (the later of the two); None: any completion does."""
+    moments = [covering.renewal.opened_at] if covering.renewal else []
+    if covering.assignment.require_fresh_completion:
+        moments.append(covering.assignment.created_at)
+    return max(moments, default=None)
 
 
 def due_state(
@@ -263,6 +279,12 @@ ASSIGNMENT_FIELDS = (
     "require_fresh_completion",
     "assigned_by_id",
     "created_at",
+    "valid_for_months",
+    "recurrence",
+    "renew_by_month",
+    "renew_by_day",
+    "renew_window_days",
+    "extend_from_expiry",
 )
 
 
@@ -278,6 +300,7 @@ class Coverage:
     own: dict[int, Assignment]  # learner -> their own assignment
     team_assignments: dict[int, Assignment]  # team -> its assignment
     memberships: dict[int, list[int]]  # learner -> their teams that have an assignment
+    renewals: dict[tuple[int, int], Renewal] = field(default_factory=dict)  # (assignment, learner)
 
     def of(self, learner_id: int) -> list[Covering]:
         """The assignments covering one learner: their own first, then their teams'."""
@@ -285,7 +308,28 @@ class Coverage:
             self.own.get(learner_id),
             *(self.team_assignments[t] for t in self.memberships.get(learner_id, [])),
         ]
-        return [Covering(a, self.chosen.get(a.pk, frozenset())) for a in found if a is not None]
+        return [
+            Covering(a, self.chosen.get(a.pk, frozenset()), self.renewals.get((a.pk, learner_id)))
+            for a in found
+            if a is not None
+        ]
+
+
+def latest_renewals(
+    assignments: Iterable[Assignment], learners: QuerySet | int
+) -> dict[tuple[int, int], Renewal]:
+    """{(assignment, learner): their latest renewal} of the recurring ones among
+    ``assignments``: one query, none when no assignment recurs."""
+    recurring = [a.pk for a in assignments if a.recurrence != Recurrence.ONCE]
+    if not recurring:
+        return {}
+    found: dict[tuple[int, int], Renewal] = {}
+    people = learners.values("pk") if isinstance(learners, QuerySet) else [learners]
+    for renewal in Renewal.objects.filter(assignment__in=recurring, learner__in=people).order_by(
+        "opened_at", "pk"
+    ):
+        found[(renewal.assignment_id, renewal.learner_id)] = renewal  # the latest wins
+    return found
 
 
 def coverage(course: Course | int, people: QuerySet, *, team: Team | None = None) -> Coverage:
@@ -326,6 +370,7 @@ def coverage(course: Course | int, people: QuerySet, *, team: Team | None = None
         own={a.learner_id: a for a in assignments.values() if a.learner_id},
         team_assignments=team_assignments,
         memberships=memberships,
+        renewals=latest_renewals(assignments.values(), people),
     )
 
 
@@ -485,9 +530,12 @@ def assigned_courses(learner, today: datetime.date | None = None) -> list[Assign
     if not assignments:
         return []
     by_course: dict[int, list[Covering]] = {}
+    renewals = latest_renewals(assignments, learner.pk)
     for assignment in assignments:
         chosen = frozenset(lesson.pk for lesson in assignment.lessons.all())
-        by_course.setdefault(assignment.course_id, []).append(Covering(assignment, chosen))
+        by_course.setdefault(assignment.course_id, []).append(
+            Covering(assignment, chosen, renewals.get((assignment.pk, learner.pk)))
+        )
     progress_by_course = {
         course.pk: progress
         for course, progress in courses_with_progress(

@@ -338,19 +338,42 @@ def _learners(
 ) -> QuerySet:
     """The audience's learners who are covered by an assignment of the course or
     started it, with their recorded completion and certificate."""
-    completion = CourseCompletion.objects.current().filter(learner=OuterRef("pk"), course=course)
     shown = Exists(Assignment.objects.filter(course=course, learner=OuterRef("pk")))
     if audience.team is not None:
         # The team's assignment covers every member; if there is none, members show
         # who were assigned individually or (progress only) who started.
         shown |= Exists(Assignment.objects.filter(course=course, team=audience.team))
         shown |= Exists(LessonProgress.objects.filter(learner=OuterRef("pk"), lesson__in=published))
-    learners = people.filter(shown).only("pk", "username", "first_name", "last_name", "email")
+    return _with_completion(people.filter(shown), course)
+
+
+def _with_completion(learners: QuerySet, course: Course) -> QuerySet:
+    """Learners with their current completion of the course and its certificate."""
+    completion = CourseCompletion.objects.current().filter(learner=OuterRef("pk"), course=course)
+    learners = learners.only("pk", "username", "first_name", "last_name", "email")
     return learners.annotate(
         completed_at=Subquery(completion.values("completed_at")[:1]),
         certificate_code=Subquery(completion.values("certificate__code")[:1]),
         certificate_revoked=Subquery(completion.values("certificate__revoked_at")[:1]),
     )
+
+
+def covered_rows(course: Course, people: QuerySet, today: datetime.date) -> list[Row]:
+    """The rows of those of ``people`` an assignment of the course covers (their own
+    or any team's), by the same rules as the board: a fixed number of queries,
+    whatever the number of people (reminders ask this for everyone owed one)."""
+    structure = course_structure(course)
+    published = frozenset(lesson.pk for lesson in structure.lessons)
+    cover = coverage(course, people)
+    covered = people.filter(pk__in={*cover.own, *cover.memberships})
+    learners = list(with_moments(_with_completion(covered, course), course))
+    if not learners:
+        return []
+    records = course_records(course, covered)
+    records.add_moments(learners)
+    chosen = frozenset().union(*cover.chosen.values()) & published if cover.chosen else frozenset()
+    done = _completed(covered, chosen)
+    return [_row(learner, records, cover, published, done, today) for learner in learners]
 
 
 def select_rows(board: Board, *, state: str = "", query: str = "", sort: str = "name") -> list[Row]:

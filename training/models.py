@@ -27,6 +27,15 @@ class Team(models.Model):
         return self.name
 
 
+class Recurrence(models.TextChoices):
+    """Whether an assignment comes back for each learner when their completion nears
+    its end (training.recertification)."""
+
+    ONCE = "once", gettext_lazy("Once")
+    AFTER_COMPLETION = "after_completion", gettext_lazy("Again when the completion expires")
+    YEARLY = "yearly", gettext_lazy("Every year by a date")
+
+
 class Assignment(models.Model):
     """A course, or chosen lessons of it, assigned to a team or to one learner.
 
@@ -57,6 +66,33 @@ class Assignment(models.Model):
             "learners who completed the course before start it again."
         ),
     )
+    # Compliance training (issue 23): how long a completion counts and whether the
+    # assignment comes back. training.recertification decides with these.
+    valid_for_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="How long a completion counts, in months; empty: the course's validity.",
+    )
+    recurrence = models.CharField(
+        max_length=20, choices=Recurrence.choices, default=Recurrence.ONCE
+    )
+    renew_by_month = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Every year by: the month (1-12)."
+    )
+    renew_by_day = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Every year by: the day of the month."
+    )
+    renew_window_days = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="Assign it again this many days before a learner's completion expires.",
+    )
+    extend_from_expiry = models.BooleanField(
+        default=True,
+        help_text=(
+            "A learner who renews before their completion expires keeps the rest of it: "
+            "the new one counts from the old expiry, not from the day they finish."
+        ),
+    )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -69,6 +105,21 @@ class Assignment(models.Model):
     class Meta:
         ordering = ["due_date", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_for_months__isnull=True)
+                | models.Q(valid_for_months__gte=1),
+                name="assignment_valid_for_at_least_a_month",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(recurrence="yearly")
+                | models.Q(
+                    renew_by_month__gte=1,
+                    renew_by_month__lte=12,
+                    renew_by_day__gte=1,
+                    renew_by_day__lte=31,
+                ),
+                name="yearly_assignment_has_a_date",
+            ),
             models.CheckConstraint(
                 condition=models.Q(team__isnull=False, learner__isnull=True)
                 | models.Q(team__isnull=True, learner__isnull=False),
@@ -209,3 +260,85 @@ class AssignmentChangeEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} · {self.event}"
+
+
+class Renewal(models.Model):
+    """A new cycle of a recurring assignment for one learner: opened by
+    ``run_scheduled`` when the completion it renews nears its end. From
+    ``opened_at`` only a new completion counts, due by ``due_date``; the renewed
+    completion and its certificate stay valid until their own end (and stay
+    verifiable). One per assignment, learner and completion (a second run opens
+    nothing)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="renewals")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="renewals"
+    )
+    renews = models.ForeignKey(
+        "lessons.CourseCompletion", on_delete=models.PROTECT, related_name="renewals"
+    )
+    opened_at = models.DateTimeField()
+    due_date = models.DateField()
+    # The outbox: the email telling the learner, sent after the commit (claimed by
+    # setting this first; cleared again if sending fails, so a later run retries).
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "learner", "renews"], name="one_renewal_per_completion"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.assignment} · due {self.due_date}"
+
+
+class ReminderNotice(models.Model):
+    """One reminder step owed for one learner's due date of one assignment (30, 7 and
+    1 days before, then each week overdue), recorded with the email that carried it,
+    so each step is emailed exactly once whatever the runs' timing."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_notices"
+    )
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="reminder_notices"
+    )
+    due_date = models.DateField()
+    step = models.CharField(max_length=20, help_text="before-30, before-7, before-1, overdue-N.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "assignment", "due_date", "step"], name="one_notice_per_step"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.assignment_id} · {self.due_date} · {self.step}"
+
+
+class LapseNotice(models.Model):
+    """A trainer was told that a learner's completion expired without a new one:
+    one per completion and trainer."""
+
+    completion = models.ForeignKey(
+        "lessons.CourseCompletion", on_delete=models.CASCADE, related_name="lapse_notices"
+    )
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lapse_notices"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["completion", "trainer"], name="one_lapse_notice_per_trainer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainer} · {self.completion}"

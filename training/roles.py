@@ -88,6 +88,19 @@ def learners_followed_by(user) -> QuerySet:
     )
 
 
+def trainers_of(learner_id: int) -> list:
+    """The trainers who follow a learner (the inverse of ``learners_followed_by``,
+    superusers left out: they follow everyone and are not told about each person):
+    their teams' trainers and whoever assigned them a course individually, active and
+    in the Trainers group."""
+    User = get_user_model()
+    candidates = User.objects.filter(
+        Q(managed_teams__members=learner_id) | Q(assignments_made__learner=learner_id),
+        is_active=True,
+    ).distinct()
+    return [user for user in candidates.order_by("pk") if can_follow(user)]
+
+
 def learners_assignable_by(user) -> QuerySet:
     """The learners a user may assign a course to individually: members of the
     teams they train (everyone active, for a superuser). Narrower than

@@ -6,6 +6,7 @@ refuse to open, My learning says what comes first."""
 import datetime
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -581,3 +582,12 @@ def test_lesson_requirements_are_told_in_the_courses_order(learner):
     lock = locks_now(learner, Course.objects.get(pk=course.pk))[fourth.pk]
     assert [item.number for item in lock.unmet] == [1, 4]
     assert lock.unlocks_after == "Unlocks after lesson 1, lesson 4"
+
+
+def test_a_german_learner_reads_why_in_german(learner_client, tills, induction):
+    learner_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    page = learner_client.get(tills.lessons.first().get_absolute_url()).content.decode()
+    assert "Dieser Kurs ist gesperrt" in page
+    assert (
+        f'Schließen Sie zuerst „<a href="{induction.get_absolute_url()}">Induction</a>“ ab.' in page
+    )

@@ -1,5 +1,6 @@
 """The compliance app's records."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -15,3 +16,52 @@ class ScheduleLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} · {self.holder or 'free'} · {self.held_until:%Y-%m-%d %H:%M}"
+
+
+class Exemption(models.Model):
+    """A learner need not hold a course (a specialist already certified elsewhere, long
+    leave): with a reason, who decided and until when. Shown as Exempt on the
+    compliance matrix while it lasts; revoking keeps the row (an auditor asks who was
+    exempt on a past date)."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exemptions"
+    )
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.CASCADE, related_name="exemptions"
+    )
+    reason = models.TextField()
+    starts_on = models.DateField()
+    until = models.DateField(
+        null=True, blank=True, help_text="The last day it applies; empty: until revoked."
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exemptions_granted",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="exemption_has_a_reason"),
+            models.CheckConstraint(
+                condition=models.Q(until__isnull=True) | models.Q(until__gte=models.F("starts_on")),
+                name="exemption_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.course} · {self.reason[:40]}"
+
+    def applies_on(self, day) -> bool:
+        """THE exemption rule: it covers ``day``."""
+        return (
+            self.starts_on <= day
+            and (self.until is None or day <= self.until)
+            and (self.revoked_on is None or day < self.revoked_on)
+        )

@@ -31,6 +31,8 @@ urlpatterns = [
     path("", include(training_urls.certificate_patterns)),
     # Trainers (training/urls.py): the dashboard, exports, assignments, analytics.
     path("trainer/", include("training.urls")),
+    # Compliance (compliance/urls.py): the matrix, its exports, exemptions.
+    path("trainer/compliance/", include("compliance.urls")),
     # The player (progress/urls.py): the lesson page and Mark complete.
     path(
         "courses/<slug:course_slug>/lessons/", include((progress_urls.lesson_patterns, "lessons"))

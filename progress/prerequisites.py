@@ -79,7 +79,7 @@ class Unmet:
         """:attr:`reason` with the title linked to the item, when the learner may open it."""
         title = conditional_escape(self.item.title)
         if self.url:
-            title = format_html('<a href="{}">{}</a>', self.url, self.item.title)
+            title = format_html('<a class="alert-link" href="{}">{}</a>', self.url, self.item.title)
         return mark_safe(conditional_escape(self._sentence()) % self._values(title))
 
     def _values(self, title: str) -> dict[str, object]:

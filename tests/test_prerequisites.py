@@ -174,7 +174,10 @@ def test_a_required_course_the_learner_cannot_see_is_named_without_a_link(
     Assignment.objects.create(course=induction, learner=learner)
     (unmet,) = course_lock(learner, tills).unmet
     assert unmet.url == induction.get_absolute_url()
-    assert f'<a href="{induction.get_absolute_url()}">Induction</a>' in unmet.reason_html
+    assert (
+        f'<a class="alert-link" href="{induction.get_absolute_url()}">Induction</a>'
+        in unmet.reason_html
+    )
 
 
 def test_a_title_is_escaped_in_the_linked_reason(learner, tills, induction):
@@ -338,7 +341,10 @@ def test_the_course_page_of_a_locked_course_says_what_unlocks_it(learner_client,
     assert response.status_code == 200
     page = response.content.decode()
     assert "This course is locked" in page
-    assert f'Finish “<a href="{induction.get_absolute_url()}">Induction</a>” first.' in page
+    assert (
+        f'Finish “<a class="alert-link" href="{induction.get_absolute_url()}">Induction</a>” first.'
+        in page
+    )
     assert "Start the course" not in page
     assert reverse("courses:continue", args=[tills.slug]) not in page
 
@@ -359,7 +365,7 @@ def test_a_locked_lesson_refuses_to_open_and_links_the_lesson_it_requires(learne
     assert response.status_code == 403
     page = response.content.decode()
     assert "This lesson is locked" in page
-    assert f'“<a href="{first.get_absolute_url()}">Lesson title 1</a>”' in page
+    assert f'“<a class="alert-link" href="{first.get_absolute_url()}">Lesson title 1</a>”' in page
     assert "## Part 2" not in page and "Part 2</h2>" not in page
 
 
@@ -588,6 +594,5 @@ def test_a_german_learner_reads_why_in_german(learner_client, tills, induction):
     learner_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
     page = learner_client.get(tills.lessons.first().get_absolute_url()).content.decode()
     assert "Dieser Kurs ist gesperrt" in page
-    assert (
-        f'Schließen Sie zuerst „<a href="{induction.get_absolute_url()}">Induction</a>“ ab.' in page
-    )
+    link = f'<a class="alert-link" href="{induction.get_absolute_url()}">Induction</a>'
+    assert f"Schließen Sie zuerst „{link}“ ab." in page

@@ -36,6 +36,9 @@ def test_trainer_assigns_learner_progresses_dashboard_shows_it(
     log_in(trainer_page, live_server, trainer.username)
     trainer_page.get_by_role("link", name="Trainer").click()
     expect(trainer_page.get_by_role("heading", level=1)).to_have_text("Trainer dashboard")
+    # content/ holds a second course (first by title): show the sample course.
+    trainer_page.locator("#f-course").select_option(label="Who is your customer?")
+    trainer_page.get_by_role("button", name="Show").click()
     trainer_page.get_by_role("link", name="Assign this course").click()
     trainer_page.get_by_label("Team").select_option(label="Front Desk")
     trainer_page.get_by_label("Due date").fill(due.isoformat())

@@ -9,3 +9,14 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "audit"
     verbose_name = "Audit"
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from audit import maintenance, receivers
+
+        receivers.connect()
+        # SQLite: the function the log's DELETE trigger asks (audit.maintenance).
+        connection_created.connect(
+            maintenance.register_sqlite_function, dispatch_uid="audit.sqlite_function"
+        )

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import urls as accounts_urls
+from audit import urls as audit_urls
 from config.health import healthz
 from courses import urls as courses_urls
 from lessons import urls as lessons_urls
@@ -33,6 +34,8 @@ urlpatterns = [
     path("trainer/", include("training.urls")),
     # Compliance (compliance/urls.py): the matrix, its exports, exemptions.
     path("trainer/compliance/", include("compliance.urls")),
+    # A learner's training record, page and PDF (audit/urls.py).
+    path("records/", include(audit_urls)),
     # The player (progress/urls.py): the lesson page and Mark complete.
     path(
         "courses/<slug:course_slug>/lessons/", include((progress_urls.lesson_patterns, "lessons"))

@@ -845,6 +845,19 @@ SITE_TABLE = [
         lambda w: [w.certificate.code],
         frozenset({"learner", "trainer_a", "superuser"}),
     ),
+    # The training record (issue 23, audit/): the learner, their trainers, superusers.
+    SiteCase(
+        "alice's training record",
+        "audit:training_record",
+        lambda w: [w.users["learner"].pk],
+        frozenset({"learner", "trainer_a", "superuser"}),
+    ),
+    SiteCase(
+        "alice's training record PDF",
+        "audit:training_record_pdf",
+        lambda w: [w.users["learner"].pk],
+        frozenset({"learner", "trainer_a", "superuser"}),
+    ),
     SiteCase("preview draft course", "preview_course", lambda w: [w.draft.pk], CONTENT_STAFF),
     SiteCase("preview assigned course", "preview_course", lambda w: [w.secret.pk], CONTENT_STAFF),
     SiteCase(

@@ -15,7 +15,7 @@ PANGO = @dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || { $(SUDO) a
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0; }
 
 .PHONY: run dev serve test test-sqlite test-postgres messages lint bench cluster setup clean
-.PHONY: bench-http load
+.PHONY: bench-http bench-compliance load
 
 # run, dev and serve sign sessions with the key in .secret_key (git-ignored, made once
 # for this checkout, so sessions survive a restart) unless the environment sets
@@ -119,6 +119,11 @@ bench-http: export BENCH_DB ?= both
 bench-http: $(VENV)/.installed node_modules/.installed
 	$(WRK)
 	$(PY) bench/http_bench.py
+
+# The compliance matrix at 10,000 people x 50 courses on a throwaway PostgreSQL
+# (bench/compliance_bench.py; BENCH_PEOPLE, BENCH_COURSES, BENCH_ROUNDS; docs/benchmarks.md).
+bench-compliance: $(VENV)/.installed-dev
+	scripts/with-postgres $(PY) bench/compliance_bench.py
 
 # Simulated learners (bench/load.py, Locust from the `load` extra), bounded in time:
 # LOAD_USERS (1000; several: "1000 10000"), LOAD_SECONDS (180), LOAD_DB (sqlite, postgres, both).

@@ -5,11 +5,11 @@ A cell is decided by :func:`cell_state`, the one rule, from the records as they
 stood on the day:
 
 - **Exempt** (until …): an exemption applies that day;
-- **Compliant** (until …, or for good): the learner's latest completion made by then
-  still counts that day (``CourseCompletion.valid_until``, decided when it was
-  recorded); whether or not the course is assigned;
+- **Compliant** (until …, or for good): a completion the learner made by then still
+  counts that day (``CourseCompletion.valid_until``, decided when it was recorded);
+  the date is the last day any of them counts; whether or not the course is assigned;
 - otherwise, for a course assigned to them (their own or a team's whole-course
-  assignment, made by then): **Expired** (since …) when their last completion has
+  assignment, made by then): **Expired** (since …) when their completions have all
   run out, **Overdue** (since …) when the due date has passed, else **Due** (by …,
   or with no due date). A renewal opened by then brings its own due date;
 - **Not assigned** otherwise.
@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -143,20 +144,21 @@ def _due_dates(
     return dues
 
 
+_FOREVER = datetime.date.max
+
+
 def _completions(
     people: list[int], courses: list[int], until: datetime.datetime
 ) -> dict[tuple[int, int], datetime.date | None]:
-    """{(person, course): the last day their latest completion made by then counts}."""
-    latest: dict[tuple[int, int], datetime.date | None] = {}
-    for learner_id, course_id, valid in (
-        CourseCompletion.objects.filter(
-            learner__in=people, course__in=courses, completed_at__lt=until
-        )
-        .order_by("completed_at", "pk")
-        .values_list("learner_id", "course_id", "valid_until")
-    ):
-        latest[(learner_id, course_id)] = valid
-    return latest
+    """{(person, course): the last day their completions made by then count}: the
+    latest such day of any of them, None if one never expires."""
+    best: dict[tuple[int, int], datetime.date] = {}
+    for learner_id, course_id, valid in CourseCompletion.objects.filter(
+        learner__in=people, course__in=courses, completed_at__lt=until
+    ).values_list("learner_id", "course_id", "valid_until"):
+        key = (learner_id, course_id)
+        best[key] = max(best.get(key, datetime.date.min), valid or _FOREVER)
+    return {key: (None if day == _FOREVER else day) for key, day in best.items()}
 
 
 def _exemptions(
@@ -196,6 +198,80 @@ def cells_for(
             )
             cells[key] = cell_state(record, day)
     return cells
+
+
+# The same rule in SQL, to filter people by a state -------------------------------------
+#
+# In a Course subquery correlated to a person: the person is OuterRef("pk"), the course
+# the row itself; one level deeper (records of that person in that course), the person
+# is OuterRef(OuterRef("pk")) and the course OuterRef("pk").
+# tests/test_compliance_matrix.py checks it agrees with cell_state on generated records.
+
+
+def _records_here(model, *, learner_field: str = "learner") -> QuerySet:
+    return model.objects.filter(**{learner_field: OuterRef(OuterRef("pk"))}, course=OuterRef("pk"))
+
+
+def _conditions(day: datetime.date) -> dict[str, Exists]:
+    until = end_of(day)
+    exempt = _records_here(Exemption).filter(
+        Q(until__isnull=True) | Q(until__gte=day),
+        Q(revoked_on__isnull=True) | Q(revoked_on__gt=day),
+        created_at__lt=until,
+        starts_on__lte=day,
+    )
+    done = _records_here(CourseCompletion).filter(completed_at__lt=until)
+    valid = done.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+    assigned = Assignment.objects.filter(
+        Q(learner=OuterRef(OuterRef("pk")))
+        | Q(
+            team__in=Team.members.through.objects.filter(
+                user=OuterRef(OuterRef(OuterRef("pk")))
+            ).values("team_id")
+        ),
+        course=OuterRef("pk"),
+        lessons__isnull=True,
+        created_at__lt=until,
+    )
+    renewal_due = Renewal.objects.filter(
+        assignment=OuterRef("pk"), learner=OuterRef(OuterRef(OuterRef("pk"))), opened_at__lt=until
+    ).order_by("-opened_at", "-pk")
+    past_due = assigned.annotate(
+        due=Coalesce(Subquery(renewal_due.values("due_date")[:1]), F("due_date"))
+    ).filter(due__lt=day)
+    return {
+        "exempt": Exists(exempt),
+        "valid": Exists(valid),
+        "done": Exists(done),
+        "assigned": Exists(assigned),
+        "past_due": Exists(past_due),
+    }
+
+
+def state_condition(state: str, day: datetime.date) -> Q:
+    """THE compliance rule (cell_state) as a condition on a course row, for one person
+    (the outer query's row): the cell is in ``state``."""
+    c = _conditions(day)
+    open_ = ~Q(c["exempt"]) & ~Q(c["valid"])
+    conditions = {
+        CellState.EXEMPT: Q(c["exempt"]),
+        CellState.COMPLIANT: ~Q(c["exempt"]) & Q(c["valid"]),
+        CellState.NOT_ASSIGNED: open_ & ~Q(c["assigned"]),
+        CellState.EXPIRED: open_ & Q(c["assigned"]) & Q(c["done"]),
+        CellState.OVERDUE: open_ & ~Q(c["done"]) & Q(c["past_due"]),
+        CellState.DUE: open_ & ~Q(c["done"]) & Q(c["assigned"]) & ~Q(c["past_due"]),
+    }
+    return conditions[CellState(state)]
+
+
+def with_state(
+    people: QuerySet, state: str, courses: Sequence[Course], day: datetime.date
+) -> QuerySet:
+    """Those of ``people`` with at least one cell in ``state`` among ``courses``."""
+    cells = Course.objects.filter(pk__in=[c.pk for c in courses]).filter(
+        state_condition(state, day)
+    )
+    return people.filter(Exists(cells))
 
 
 # The matrix a page shows ---------------------------------------------------------------
@@ -263,9 +339,3 @@ def all_rows(people: QuerySet, courses: Sequence[Course], day: datetime.date) ->
             chunk = []
     if chunk:
         yield from rows_of(chunk, courses, day)
-
-
-def keep(row: Row, state: str, column: int | None) -> bool:
-    """Whether a row passes the state filter (in the chosen course, or in any)."""
-    cells = row.cells if column is None else [row.cells[column]]
-    return any(cell.state == state for cell in cells)

@@ -33,10 +33,10 @@ from compliance.matrix import (
     Matrix,
     Row,
     all_rows,
-    keep,
     people_in_order,
     required_courses,
     rows_of,
+    with_state,
 )
 from compliance.services import ExemptionError, grant_exemption
 from courses.models import Course
@@ -135,27 +135,34 @@ def _columns(choice: Choice) -> list[Course]:
     return [choice.course] if choice.course else choice.courses
 
 
-def _selected_rows(choice: Choice) -> list[Row]:
-    """Everyone's rows, filtered by state and sorted by compliance (reads all)."""
-    columns = _columns(choice)
-    people = people_in_order(choice.people, "name")
-    rows = [
-        row
-        for row in all_rows(people, columns, choice.day)
-        if not choice.state or keep(row, choice.state, None)
-    ]
-    if choice.sort == "least":
-        rows.sort(key=lambda row: row.worst)  # stable: by name within a state
-    elif choice.sort == "-name":
-        rows.reverse()
+def _people_shown(choice: Choice) -> QuerySet:
+    """The people the page lists: a state filter is the rule in SQL (with_state)."""
+    people = choice.people
+    if choice.state:
+        people = with_state(people, choice.state, _columns(choice), choice.day)
+    return people
+
+
+def _least_compliant_first(choice: Choice) -> list[Row]:
+    """Everyone's rows, least compliant first (reads every cell, in chunks)."""
+    people = people_in_order(_people_shown(choice), "name")
+    rows = list(all_rows(people, _columns(choice), choice.day))
+    rows.sort(key=lambda row: row.worst)  # stable: by name within a state
     return rows
 
 
 def build_page(choice: Choice, page_number: int) -> tuple[Matrix, object]:
     columns = _columns(choice)
-    if choice.state or choice.sort == "least":
-        page = Paginator(_selected_rows(choice), PER_PAGE).get_page(page_number)
+    if choice.sort == "least":
+        page = Paginator(_least_compliant_first(choice), PER_PAGE).get_page(page_number)
         rows = list(page.object_list)
+    elif choice.state:
+        # The state filter is evaluated once: the matching people's ids in order
+        # (one query), then the page's people by id.
+        ids = list(people_in_order(_people_shown(choice), choice.sort).values_list("pk", flat=True))
+        page = Paginator(ids, PER_PAGE).get_page(page_number)
+        found = people_in_order(choice.people.filter(pk__in=list(page.object_list)), choice.sort)
+        rows = rows_of(list(found), columns, choice.day)
     else:
         people = people_in_order(choice.people, choice.sort)
         page = Paginator(people, PER_PAGE).get_page(page_number)
@@ -191,10 +198,11 @@ def _export_rows(choice: Choice) -> Iterator[list[str]]:
     with translation.override(CSV_LANGUAGE):
         yield ["as of", choice.day.isoformat()]
         yield ["learner", "username", "email", *(course.title for course in columns)]
-        if choice.state or choice.sort == "least":
-            rows: Iterator[Row] = iter(_selected_rows(choice))
+        if choice.sort == "least":
+            rows: Iterator[Row] = iter(_least_compliant_first(choice))
         else:
-            rows = all_rows(people_in_order(choice.people, choice.sort), columns, choice.day)
+            people = people_in_order(_people_shown(choice), choice.sort)
+            rows = all_rows(people, columns, choice.day)
         for row in rows:
             person = row.person
             yield [

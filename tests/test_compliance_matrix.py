@@ -8,6 +8,7 @@ import io
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from compliance.matrix import Cell, CellState, Record, cell_state
@@ -156,7 +157,9 @@ def test_as_of_a_past_day_reads_the_records_then(trainer_client, learner, team, 
         Assignment.objects.create(course=safety, team=team, due_date=D(2027, 3, 1))
     with at(D(2027, 4, 1)):
         finish(learner, safety)
-    assert cells_of(trainer_client, as_of="2027-02-01")["Alice Learner"][0].startswith("Due by 01/03")
+    assert cells_of(trainer_client, as_of="2027-02-01")["Alice Learner"][0].startswith(
+        "Due by 01/03"
+    )
     assert cells_of(trainer_client, as_of="2027-03-15")["Alice Learner"][0].startswith("Overdue")
     assert cells_of(trainer_client)["Alice Learner"] == ["Compliant until 01/04/2028"]
 
@@ -358,3 +361,98 @@ def test_a_revoked_exemption_counts_until_the_day_before(trainer, learner, team,
         == "exempt"
     )
     assert cells_for([learner.pk], [safety.pk], TODAY)[(learner.pk, safety.pk)].state == "overdue"
+
+
+# The SQL filter is the same rule (generated worlds) ----------------------------------------
+
+from django.db import transaction  # noqa: E402
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from compliance.matrix import cells_for, with_state  # noqa: E402
+from training.models import Renewal  # noqa: E402
+
+offsets = st.integers(min_value=-40, max_value=40)
+WORLD = st.fixed_dictionaries(
+    {
+        "assigned": st.sampled_from(["no", "own", "team", "both"]),
+        "assigned_at": offsets,
+        "due": st.one_of(st.none(), offsets),
+        "renewal": st.one_of(st.none(), st.tuples(offsets, offsets)),  # opened, due
+        "completions": st.lists(st.tuples(offsets, st.one_of(st.none(), offsets)), max_size=2),
+        "exemption": st.one_of(
+            st.none(), st.tuples(offsets, st.one_of(st.none(), offsets), st.booleans())
+        ),
+        "as_of": st.integers(min_value=-20, max_value=0),
+    }
+)
+
+
+def moment(offset: int) -> datetime.datetime:
+    day = TODAY + datetime.timedelta(days=offset)
+    return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, 12))
+
+
+def build_world(world, learner, team, course):
+    made = []
+    kinds = {"own": ["own"], "team": ["team"], "both": ["own", "team"]}.get(world["assigned"], [])
+    due = TODAY + datetime.timedelta(days=world["due"]) if world["due"] is not None else None
+    for kind in kinds:
+        assignment = Assignment.objects.create(
+            course=course,
+            learner=learner if kind == "own" else None,
+            team=team if kind == "team" else None,
+            due_date=due,
+        )
+        Assignment.objects.filter(pk=assignment.pk).update(created_at=moment(world["assigned_at"]))
+        made.append(assignment)
+    completions = []
+    for run, (done, valid) in enumerate(world["completions"], 1):
+        completions.append(
+            CourseCompletion.objects.create(
+                learner=learner,
+                course=course,
+                run=run,
+                completed_at=moment(done),
+                valid_until=TODAY + datetime.timedelta(days=valid) if valid is not None else None,
+                superseded_at=moment(done) if run < len(world["completions"]) else None,
+            )
+        )
+    if world["renewal"] and made and completions:
+        opened, renewal_due = world["renewal"]
+        Renewal.objects.create(
+            assignment=made[0],
+            learner=learner,
+            renews=completions[0],
+            opened_at=moment(opened),
+            due_date=TODAY + datetime.timedelta(days=renewal_due),
+        )
+    if world["exemption"]:
+        start, end, revoked = world["exemption"]
+        exemption = Exemption.objects.create(
+            learner=learner,
+            course=course,
+            reason="r",
+            starts_on=TODAY + datetime.timedelta(days=start),
+            until=TODAY + datetime.timedelta(days=max(start, end)) if end is not None else None,
+            revoked_on=TODAY + datetime.timedelta(days=start + 3) if revoked else None,
+        )
+        Exemption.objects.filter(pk=exemption.pk).update(created_at=moment(start - 1))
+
+
+@hypothesis_settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(world=WORLD)
+def test_the_sql_filter_agrees_with_the_rule(world, learner, team, safety):
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic():
+        build_world(world, learner, team, safety)
+        day = TODAY + datetime.timedelta(days=world["as_of"])
+        state = cells_for([learner.pk], [safety.pk], day)[(learner.pk, safety.pk)].state
+        people = get_user_model().objects.filter(pk=learner.pk)
+        found = {s for s in CellState.values if with_state(people, s, [safety], day).exists()}
+        assert found == {state}, world
+        transaction.set_rollback(True)

@@ -70,6 +70,13 @@ SEVERITY = {
 class Cell:
     state: CellState
     date: datetime.date | None = None  # until / by / since, as the state says
+    # Whether the course was assigned to the person then (compliance rates count the
+    # people required to hold it: assigned and not exempt).
+    assigned: bool = field(default=False, compare=False)
+
+    @property
+    def required(self) -> bool:
+        return self.assigned and self.state != CellState.EXEMPT
 
     @property
     def needs_action(self) -> bool:
@@ -93,17 +100,18 @@ class Record:
 
 def cell_state(record: Record, day: datetime.date) -> Cell:
     """THE compliance rule (see the module's docstring)."""
+    assigned = record.assigned
     if record.exempt:
-        return Cell(CellState.EXEMPT, record.exempt_until)
+        return Cell(CellState.EXEMPT, record.exempt_until, assigned)
     if record.completed and (record.valid_until is None or record.valid_until >= day):
-        return Cell(CellState.COMPLIANT, record.valid_until)
-    if not record.assigned:
+        return Cell(CellState.COMPLIANT, record.valid_until, assigned)
+    if not assigned:
         return NOT_ASSIGNED
     if record.completed and record.valid_until is not None:
-        return Cell(CellState.EXPIRED, record.valid_until + datetime.timedelta(days=1))
+        return Cell(CellState.EXPIRED, record.valid_until + datetime.timedelta(days=1), assigned)
     if record.due_date is not None and record.due_date < day:
-        return Cell(CellState.OVERDUE, record.due_date)
-    return Cell(CellState.DUE, record.due_date)
+        return Cell(CellState.OVERDUE, record.due_date, assigned)
+    return Cell(CellState.DUE, record.due_date, assigned)
 
 
 def end_of(day: datetime.date) -> datetime.datetime:
@@ -115,89 +123,127 @@ def end_of(day: datetime.date) -> datetime.datetime:
 # Reading the records in bulk ------------------------------------------------------------
 
 
-def _due_dates(
-    people: list[int], courses: list[int], until: datetime.datetime
-) -> dict[tuple[int, int], list[datetime.date | None]]:
-    """{(person, course): the due date of each whole-course assignment covering them
-    made by then (a renewal opened by then: its due date)}. Three queries."""
-    memberships: dict[int, list[int]] = {}
-    for user_id, team_id in Team.members.through.objects.filter(user__in=people).values_list(
-        "user_id", "team_id"
-    ):
-        memberships.setdefault(team_id, []).append(user_id)
-    assignments = Assignment.objects.filter(
-        Q(learner__in=people) | Q(team__in=list(memberships)),
-        course__in=courses,
-        lessons__isnull=True,
-        created_at__lt=until,
-    ).values_list("pk", "course_id", "team_id", "learner_id", "due_date")
-    renewed = {
-        (a, learner): due
-        for a, learner, due in Renewal.objects.filter(learner__in=people, opened_at__lt=until)
-        .order_by("opened_at", "pk")
-        .values_list("assignment_id", "learner_id", "due_date")
-    }
-    dues: dict[tuple[int, int], list[datetime.date | None]] = {}
-    for pk, course_id, team_id, learner_id, due_date in assignments:
-        for person in [learner_id] if learner_id else memberships.get(team_id, []):
-            dues.setdefault((person, course_id), []).append(renewed.get((pk, person), due_date))
-    return dues
+@dataclass
+class History:
+    """What the records say of one person and one course, up to a moment: each
+    covering assignment's making and due date, its renewals for the person, their
+    completions and exemptions. :meth:`record_on` reads it as it stood on a day."""
+
+    assignments: list[tuple[datetime.datetime, int, datetime.date | None]] = field(
+        default_factory=list
+    )  # (made at, assignment, due date)
+    renewals: dict[int, list[tuple[datetime.datetime, datetime.date]]] = field(
+        default_factory=dict
+    )  # assignment: [(opened at, due date)], oldest first
+    completions: list[tuple[datetime.datetime, datetime.date | None]] = field(
+        default_factory=list
+    )  # (completed at, valid until)
+    exemptions: list[Exemption] = field(default_factory=list)
+
+    def record_on(self, day: datetime.date) -> Record:
+        until = end_of(day)
+        dues = [self._due(pk, due, until) for made, pk, due in self.assignments if made < until]
+        done = [valid or _FOREVER for at, valid in self.completions if at < until]
+        exemption = next(
+            (e for e in reversed(self.exemptions) if e.created_at < until and e.applies_on(day)),
+            None,
+        )
+        best = max(done, default=None)
+        return Record(
+            assigned=bool(dues),
+            due_date=min((d for d in dues if d is not None), default=None),
+            completed=bool(done),
+            valid_until=None if best in (None, _FOREVER) else best,
+            exempt=exemption is not None,
+            exempt_until=exemption.until if exemption else None,
+        )
+
+    def _due(
+        self, assignment: int, due: datetime.date | None, until: datetime.datetime
+    ) -> datetime.date | None:
+        """The assignment's due date for the person then: its latest renewal's, if any."""
+        opened = [d for at, d in self.renewals.get(assignment, []) if at < until]
+        return opened[-1] if opened else due
 
 
 _FOREVER = datetime.date.max
+Key = tuple[int, int]  # (person, course)
 
 
-def _completions(
-    people: list[int], courses: list[int], until: datetime.datetime
-) -> dict[tuple[int, int], datetime.date | None]:
-    """{(person, course): the last day their completions made by then count}: the
-    latest such day of any of them, None if one never expires."""
-    best: dict[tuple[int, int], datetime.date] = {}
-    for learner_id, course_id, valid in CourseCompletion.objects.filter(
-        learner__in=people, course__in=courses, completed_at__lt=until
-    ).values_list("learner_id", "course_id", "valid_until"):
-        key = (learner_id, course_id)
-        best[key] = max(best.get(key, datetime.date.min), valid or _FOREVER)
-    return {key: (None if day == _FOREVER else day) for key, day in best.items()}
+def _memberships(people: list[int]) -> dict[int, list[int]]:
+    """{team: its members among ``people``} (today's membership: no history)."""
+    members: dict[int, list[int]] = {}
+    for user_id, team_id in Team.members.through.objects.filter(user__in=people).values_list(
+        "user_id", "team_id"
+    ):
+        members.setdefault(team_id, []).append(user_id)
+    return members
 
 
-def _exemptions(
-    people: list[int], courses: list[int], day: datetime.date, until: datetime.datetime
-) -> dict[tuple[int, int], Exemption]:
-    found: dict[tuple[int, int], Exemption] = {}
+def _load_assignments(
+    found: dict[Key, History], people: list[int], courses: list[int], until: datetime.datetime
+) -> None:
+    members = _memberships(people)
+    assignments = Assignment.objects.filter(
+        Q(learner__in=people) | Q(team__in=list(members)),
+        course__in=courses,
+        lessons__isnull=True,
+        created_at__lt=until,
+    ).values_list("pk", "course_id", "team_id", "learner_id", "due_date", "created_at")
+    for pk, course_id, team_id, learner_id, due_date, made in assignments:
+        for person in [learner_id] if learner_id else members.get(team_id, []):
+            found.setdefault((person, course_id), History()).assignments.append(
+                (made, pk, due_date)
+            )
+    renewals = (
+        Renewal.objects.filter(
+            learner__in=people, opened_at__lt=until, assignment__course__in=courses
+        )
+        .order_by("opened_at", "pk")
+        .values_list(
+            "assignment__course_id", "learner_id", "assignment_id", "opened_at", "due_date"
+        )
+    )
+    for course_id, learner_id, assignment_id, opened, due in renewals:
+        history = found.setdefault((learner_id, course_id), History())
+        history.renewals.setdefault(assignment_id, []).append((opened, due))
+
+
+def histories(
+    people: Sequence[int], courses: Sequence[int], until: datetime.datetime
+) -> dict[Key, History]:
+    """The histories of these people in these courses, up to ``until``: five queries,
+    whatever their number."""
+    ids, course_ids = list(people), list(courses)
+    found: dict[Key, History] = {}
+    _load_assignments(found, ids, course_ids, until)
+    for learner_id, course_id, at, valid in (
+        CourseCompletion.objects.filter(
+            learner__in=ids, course__in=course_ids, completed_at__lt=until
+        )
+        .order_by("completed_at", "pk")
+        .values_list("learner_id", "course_id", "completed_at", "valid_until")
+    ):
+        found.setdefault((learner_id, course_id), History()).completions.append((at, valid))
     for exemption in Exemption.objects.filter(
-        learner__in=people, course__in=courses, created_at__lt=until
-    ).order_by("starts_on", "pk"):
-        if exemption.applies_on(day):
-            found[(exemption.learner_id, exemption.course_id)] = exemption
+        learner__in=ids, course__in=course_ids, created_at__lt=until
+    ).order_by("created_at", "pk"):
+        key = (exemption.learner_id, exemption.course_id)
+        found.setdefault(key, History()).exemptions.append(exemption)
     return found
 
 
-def cells_for(
-    people: Sequence[int], courses: Sequence[int], day: datetime.date
-) -> dict[tuple[int, int], Cell]:
+NO_HISTORY = History()
+
+
+def cells_for(people: Sequence[int], courses: Sequence[int], day: datetime.date) -> dict[Key, Cell]:
     """Every cell of these people and courses on ``day``: a fixed number of queries."""
-    ids, course_ids = list(people), list(courses)
-    until = end_of(day)
-    dues = _due_dates(ids, course_ids, until)
-    completions = _completions(ids, course_ids, until)
-    exemptions = _exemptions(ids, course_ids, day, until)
-    cells = {}
-    for person in ids:
-        for course in course_ids:
-            key = (person, course)
-            due = dues.get(key)
-            exemption = exemptions.get(key)
-            record = Record(
-                assigned=due is not None,
-                due_date=min((d for d in due or [] if d is not None), default=None),
-                completed=key in completions,
-                valid_until=completions.get(key),
-                exempt=exemption is not None,
-                exempt_until=exemption.until if exemption else None,
-            )
-            cells[key] = cell_state(record, day)
-    return cells
+    found = histories(people, courses, end_of(day))
+    return {
+        (person, course): cell_state(found.get((person, course), NO_HISTORY).record_on(day), day)
+        for person in people
+        for course in courses
+    }
 
 
 # The same rule in SQL, to filter people by a state -------------------------------------

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class ScheduleLock(models.Model):
@@ -65,3 +66,44 @@ class Exemption(models.Model):
             and (self.until is None or day <= self.until)
             and (self.revoked_on is None or day < self.revoked_on)
         )
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, gettext_lazy("Monday")
+    TUESDAY = 1, gettext_lazy("Tuesday")
+    WEDNESDAY = 2, gettext_lazy("Wednesday")
+    THURSDAY = 3, gettext_lazy("Thursday")
+    FRIDAY = 4, gettext_lazy("Friday")
+    SATURDAY = 5, gettext_lazy("Saturday")
+    SUNDAY = 6, gettext_lazy("Sunday")
+
+
+class DigestChoice(models.Model):
+    """A trainer's choice for the weekly compliance digest (without a row: on, Mondays)."""
+
+    trainer = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_choice"
+    )
+    enabled = models.BooleanField(default=True)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
+
+    def __str__(self) -> str:
+        return f"{self.trainer} · {'on' if self.enabled else 'off'} · {self.get_weekday_display()}"
+
+
+class DigestSent(models.Model):
+    """A weekly digest, recorded (claimed) before it is sent: one per trainer and week."""
+
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests"
+    )
+    week_of = models.DateField(help_text="The Monday of the week it is for.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trainer", "week_of"], name="one_digest_a_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainer} · {self.week_of}"

@@ -11,7 +11,8 @@ The steps, in order:
 1. open the renewals that have come due (training.recertification), each in its
    own transaction, and email each learner whose renewal is new;
 2. remind learners of the steps their assignments reached (training.reminders);
-3. tell trainers whose learners' completions lapsed (compliance.notices).
+3. tell trainers whose learners' completions lapsed (compliance.notices);
+4. send the trainers' weekly digests (compliance.digests).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from compliance.digests import send_digests
 from compliance.models import ScheduleLock
 from compliance.notices import send_lapse_emails, send_renewal_emails
 from training.recertification import open_renewal, renewals_due
@@ -43,6 +45,7 @@ class ScheduledReport:
     renewal_emails: int = 0
     reminders: ReminderReport = field(default_factory=ReminderReport)
     lapse_emails: int = 0
+    digests: int = 0
 
 
 def take_lease(holder: str) -> bool:
@@ -89,4 +92,5 @@ def _steps(today: datetime.date, say: Callable[[str], None]) -> ScheduledReport:
     report.renewal_emails = send_renewal_emails()
     report.reminders = send_reminders(today, say=say)
     report.lapse_emails = send_lapse_emails(today)
+    report.digests = send_digests(today)
     return report

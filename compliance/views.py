@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.http import MalformedInput, parse_choice, parse_id, parse_page, parse_text
+from compliance.digests import choose_digest
 from compliance.matrix import (
     CellState,
     Matrix,
@@ -38,6 +39,8 @@ from compliance.matrix import (
     rows_of,
     with_state,
 )
+from compliance.models import DigestChoice, Weekday
+from compliance.reports import build_report
 from compliance.services import ExemptionError, grant_exemption
 from courses.models import Course
 from training.dashboard import CSV_LANGUAGE, neutralise
@@ -294,4 +297,56 @@ def new_exemption(request: HttpRequest) -> HttpResponse:
         "compliance/exemption_form.html",
         {"learner": learner, "course": course, "error": error, "data": data},
         status=400 if error else 200,
+    )
+
+
+# Reports over time -------------------------------------------------------------------------
+
+
+def reports(request: HttpRequest) -> HttpResponse:
+    require_trainer(request)
+    teams = list(teams_managed_by(request.user))
+    team = None
+    if team_id := request.GET.get("team", ""):
+        team = next((t for t in teams if str(t.pk) == team_id), None)
+        if team is None:
+            raise Http404("No such team.")
+    people = _people(request, team, "")
+    courses = required_courses(people)
+    course = courses[0] if courses else None
+    if slug := request.GET.get("course", ""):
+        course = next((c for c in courses if c.slug == slug), None)
+        if course is None:
+            raise Http404("No such course.")
+    report = build_report(people, course) if course else None
+    return render(
+        request,
+        "compliance/reports.html",
+        {"teams": teams, "team": team, "courses": courses, "course": course, "report": report},
+    )
+
+
+# The weekly digest's settings ----------------------------------------------------------------
+
+
+def digest_settings(request: HttpRequest) -> HttpResponse:
+    require_trainer(request)
+    choice = DigestChoice.objects.filter(trainer_id=request.user.pk).first()
+    if request.method == "POST":
+        weekday = parse_choice(
+            request.POST.get("weekday", ""), [str(d) for d in Weekday.values], name="weekday"
+        )
+        choose_digest(
+            request.user, enabled=request.POST.get("enabled") == "on", weekday=int(weekday)
+        )
+        messages.success(request, _("Your digest settings are saved."))
+        return HttpResponseRedirect(reverse("compliance:digest"))
+    return render(
+        request,
+        "compliance/digest_settings.html",
+        {
+            "enabled": choice.enabled if choice else True,
+            "weekday": choice.weekday if choice else Weekday.MONDAY,
+            "weekdays": Weekday.choices,
+        },
     )

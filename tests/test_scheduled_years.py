@@ -120,9 +120,12 @@ def world(db):
 
 
 def read_outbox(trainer, got: dict, lapses: Counter, day: datetime.date) -> None:
-    """Sort today's emails: the trainer's lapse lines, each learner's by kind."""
+    """Sort today's emails: the trainer's lapse lines and digests, each learner's by kind."""
     for email in mail.outbox:
         if email.to == [trainer.email]:
+            if email.subject.startswith("Compliance this week"):
+                got["digests"][day - datetime.timedelta(days=day.weekday())] += 1
+                continue
             for line in email.body.splitlines():
                 if " · Safety · expired on " in line:
                     lapses[line] += 1
@@ -163,6 +166,16 @@ def test_two_years_each_email_exactly_once(world, settings):
                     person.finish(day)
     for person in people:
         assert got[person.user.email] == person.expected, (person.kind, person.user.username)
+    # The trainer's weekly digest: every week, once (on Mondays, the default).
+    assert set(got["digests"].values()) == {1}
+    assert len(got["digests"]) == len(
+        {
+            START
+            + datetime.timedelta(days=n)
+            - datetime.timedelta(days=(START + datetime.timedelta(days=n)).weekday())
+            for n in range(DAYS)
+        }
+    )
     assert set(lapses.values()) == {1}
     assert len(lapses) == len(expected_lapses)
     # The four kinds got what their story says, so the checks above were not empty.

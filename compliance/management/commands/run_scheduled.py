@@ -32,7 +32,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Renewals opened: {report.renewals} ({report.renewal_emails} emailed). "
             f"Reminders sent: {reminders.sent}. "
-            f"Trainers told of lapses: {report.lapse_emails}."
+            f"Trainers told of lapses: {report.lapse_emails}. "
+            f"Digests sent: {report.digests}."
         )
         if reminders.failures:
             raise CommandError(

@@ -44,6 +44,18 @@ def column_chart(
                 "height": _number(height),
                 "middle": _number(index * slot + slot / 2),
                 "label": label if index % every == 0 else "",
+                "anchor": "start"
+                if index == 0
+                else "end"
+                if index == len(values) - 1
+                else "middle",
+                "label_x": _number(
+                    0
+                    if index == 0
+                    else WIDTH
+                    if index == len(values) - 1
+                    else index * slot + slot / 2
+                ),
                 "missing": value is None,
             }
         )

@@ -115,3 +115,23 @@ def test_an_expired_certificate(browser, live_server, learner, team_with_records
     expect(page.get_by_role("heading", name="Expired")).to_be_visible()
     shot(page, "verify-expired", setup)
     assert check_page(page) == []
+
+
+@pytest.mark.parametrize("setup", SETUPS)
+def test_the_reports_and_the_digest_settings(
+    browser, live_server, trainer, team_with_records, setup
+):
+    page = browser.new_context(**SETUPS[setup]).new_page()
+    log_in(page, live_server, trainer.username)
+    page.goto(f"{live_server.url}/trainer/compliance/reports/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compliance over time")
+    assert page.locator("svg.chart").count() == 3
+    page.get_by_text("The numbers, per team").click()
+    shot(page, "reports", setup)
+    assert check_page(page) == []
+    page.goto(f"{live_server.url}/trainer/compliance/digest/")
+    page.get_by_label("On").select_option("2")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your digest settings are saved.")).to_be_visible()
+    shot(page, "digest", setup)
+    assert check_page(page) == []

@@ -25,6 +25,12 @@ class EventKind(models.TextChoices):
     ASSIGNMENT_CHANGED = "assignment_changed", gettext_lazy("Assignment changed")
     ASSIGNMENT_REMOVED = "assignment_removed", gettext_lazy("Assignment removed")
     RECORD_DELETED = "record_deleted", gettext_lazy("Record deleted")
+    # Compliance training (compliance, training.recertification).
+    EXEMPTION_GRANTED = "exemption_granted", gettext_lazy("Exemption granted")
+    EXEMPTION_REVOKED = "exemption_revoked", gettext_lazy("Exemption revoked")
+    EXEMPTION_CHANGED = "exemption_changed", gettext_lazy("Exemption changed")
+    RENEWAL_OPENED = "renewal_opened", gettext_lazy("Course due again (renewal)")
+    COMPLETION_EXPIRED = "completion_expired", gettext_lazy("Completion expired")
 
 
 class Event(models.Model):

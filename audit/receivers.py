@@ -15,6 +15,9 @@ its event follows in a transaction of its own.) Rows written by ``loaddata``
 - ``lessons.Certificate`` created: issued; ``revoked_at`` set: revoked; else changed.
 - ``training.AssignmentEvent`` created (training's own log of assignments): assigned,
   changed or removed; in the learner's chain, or for a team the team's.
+- ``compliance.Exemption`` granted, revoked or changed; ``training.Renewal`` opened
+  (a recurring assignment due again); a completion's expiry, when ``run_scheduled``
+  first tells a trainer of it (``training.LapseNotice``).
 - Any of these deleted: record deleted, with the row as it was.
 
 Changes made in the Django admin go through the same saves, so they are logged by
@@ -34,10 +37,11 @@ from audit.content import lessons_version, quiz_version
 from audit.context import Party, current_actor, in_admin, person
 from audit.log import SITE_CHAIN, as_json, record_event, team_chain
 from audit.models import EventKind
+from compliance.models import Exemption
 from courses.models import Course
 from lessons.models import Certificate, CourseCompletion
 from quizzes.models import Attempt, Quiz
-from training.models import AssignmentAction, AssignmentEvent
+from training.models import AssignmentAction, AssignmentEvent, LapseNotice, Renewal
 
 VERSION_ATTRIBUTE = "_audit_content_version"
 
@@ -278,6 +282,86 @@ def assignment_event_saved(
     )
 
 
+# Compliance: exemptions, renewals, expiries ---------------------------------------------
+
+
+def exemption_saved(
+    sender: type, instance: Exemption, created: bool = False, raw: bool = False, **kw: Any
+) -> None:
+    if raw:
+        return
+    if created:
+        kind = EventKind.EXEMPTION_GRANTED
+    elif instance.revoked_on is not None:
+        kind = EventKind.EXEMPTION_REVOKED
+    else:
+        kind = EventKind.EXEMPTION_CHANGED
+    course = _course(instance)
+    record_event(
+        kind,
+        learner=learner_party(instance.learner_id),
+        obj=instance,
+        data=_via(
+            {
+                "course": course.slug,
+                "course_title": course.title,
+                "reason": instance.reason,
+                "starts_on": instance.starts_on,
+                "until": instance.until,
+                "revoked_on": instance.revoked_on,
+            }
+        ),
+    )
+
+
+def renewal_saved(
+    sender: type, instance: Renewal, created: bool = False, raw: bool = False, **kw: Any
+) -> None:
+    if raw or not created:
+        return  # (the outbox marking it emailed is not an event)
+    renews = CourseCompletion.objects.select_related("course").get(pk=instance.renews_id)
+    record_event(
+        EventKind.RENEWAL_OPENED,
+        learner=learner_party(instance.learner_id),
+        obj=instance,
+        data={
+            "assignment": instance.assignment_id,
+            "course": renews.course.slug,
+            "course_title": renews.course.title,
+            "renews_run": renews.run,
+            "valid_until": renews.valid_until,
+            "due_date": instance.due_date,
+        },
+    )
+
+
+def lapse_noticed(
+    sender: type, instance: LapseNotice, created: bool = False, raw: bool = False, **kw: Any
+) -> None:
+    """A completion's expiry, logged when run_scheduled tells a trainer of it (once per
+    completion: the first trainer told)."""
+    if raw or not created:
+        return
+    if (
+        LapseNotice.objects.filter(completion=instance.completion_id)
+        .exclude(pk=instance.pk)
+        .exists()
+    ):
+        return
+    completion = CourseCompletion.objects.select_related("course").get(pk=instance.completion_id)
+    record_event(
+        EventKind.COMPLETION_EXPIRED,
+        learner=learner_party(completion.learner_id),
+        obj=completion,
+        data={
+            "course": completion.course.slug,
+            "course_title": completion.course.title,
+            "run": completion.run,
+            "valid_until": completion.valid_until,
+        },
+    )
+
+
 # Deletions ----------------------------------------------------------------------------
 
 
@@ -314,7 +398,10 @@ def connect() -> None:
         (Attempt, attempt_saved),
         (Certificate, certificate_saved),
         (AssignmentEvent, assignment_event_saved),
+        (Exemption, exemption_saved),
+        (Renewal, renewal_saved),
     ]
+    post_save.connect(lapse_noticed, sender=LapseNotice, dispatch_uid="audit.training.lapsenotice")
     for model, receiver in saved:
         post_save.connect(receiver, sender=model, dispatch_uid=f"audit.{model._meta.label_lower}")
         post_delete.connect(

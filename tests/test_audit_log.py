@@ -474,3 +474,45 @@ def test_a_second_event_in_the_same_place_is_refused(learner):
 def test_an_event_links_to_no_other_table(learner, course):
     """Plain ids and names: deleting a user or a course never updates or deletes a log row."""
     assert not [field for field in Event._meta.get_fields() if field.is_relation]
+
+
+# Compliance records reach the log (issue 23) ----------------------------------------------
+
+
+def test_an_exemption_granted_and_revoked_is_logged(trainer, learner, team):
+    from audit.models import Event
+    from compliance.services import grant_exemption, revoke_exemption
+    from tests.factories import make_course
+
+    course = make_course(lessons=1)
+    exemption = grant_exemption(trainer, learner, course, reason="On leave")
+    revoke_exemption(trainer, exemption)
+    kinds = list(Event.objects.filter(chain=f"learner:{learner.pk}").values_list("kind", flat=True))
+    assert kinds[-2:] == ["exemption_granted", "exemption_revoked"]
+    assert Event.objects.get(kind="exemption_granted").data["reason"] == "On leave"
+
+
+def test_a_renewal_and_an_expiry_are_logged(learner, team, trainer):
+    import datetime
+
+    import time_machine
+
+    from audit.models import Event
+    from compliance.scheduling import run_scheduled
+    from progress.services import record_lesson_completion
+    from tests.factories import make_course
+    from training.models import Assignment, Recurrence
+
+    course = make_course(lessons=1)
+    course.valid_for_months = 12
+    course.save()
+    with time_machine.travel(datetime.datetime(2026, 3, 15, 9), tick=False):
+        Assignment.objects.create(course=course, team=team, recurrence=Recurrence.AFTER_COMPLETION)
+        record_lesson_completion(learner, course.lessons.get())
+    for day in (datetime.datetime(2027, 2, 13, 9), datetime.datetime(2027, 3, 17, 9)):
+        with time_machine.travel(day, tick=False):
+            run_scheduled()
+    renewal = Event.objects.get(kind="renewal_opened")
+    expired = Event.objects.get(kind="completion_expired")
+    assert renewal.data["due_date"] == "2027-03-15" and renewal.actor_name == "system"
+    assert expired.data["valid_until"] == "2027-03-15"

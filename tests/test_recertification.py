@@ -385,3 +385,127 @@ def test_a_learner_who_is_not_assigned_gets_the_courses_validity(learner, yearly
         completion = finish(learner, yearly_course)
     assert completion.valid_until == D(2027, 3, 15)
     assert not make_user("nobody").course_completions.exists()
+
+
+# Making a recurring assignment -----------------------------------------------------------
+
+
+def test_the_trainer_assigns_a_course_that_comes_back(client, trainer, team, yearly_course):
+    client.force_login(trainer)
+    url = reverse("training:assign", args=[yearly_course.slug])
+    assert 'value="after_completion" selected' in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "team": team.pk,
+            "recurrence": "after_completion",
+            "valid_for_months": "24",
+            "renew_window_days": "45",
+        },
+    )
+    assert response.status_code == 302
+    assignment = Assignment.objects.get()
+    assert (assignment.recurrence, assignment.valid_for_months, assignment.renew_window_days) == (
+        "after_completion",
+        24,
+        45,
+    )
+
+
+def test_every_year_by_a_date_takes_its_day_and_month(client, trainer, team, yearly_course):
+    client.force_login(trainer)
+    client.post(
+        reverse("training:assign", args=[yearly_course.slug]),
+        {
+            "team": team.pk,
+            "recurrence": "yearly",
+            "renew_by": "31/03/2027",
+            "renew_window_days": "30",
+        },
+    )
+    assignment = Assignment.objects.get()
+    assert (assignment.renew_by_month, assignment.renew_by_day) == (3, 31)
+
+
+def test_a_course_that_never_expires_cannot_come_back_without_a_validity(
+    client, trainer, team, course
+):
+    client.force_login(trainer)
+    response = client.post(
+        reverse("training:assign", args=[course.slug]),
+        {"team": team.pk, "recurrence": "after_completion", "renew_window_days": "30"},
+    )
+    assert response.status_code == 200
+    assert "does not expire: say how many months a completion counts" in response.content.decode()
+    assert not Assignment.objects.exists()
+
+
+def test_a_recurring_assignment_is_for_the_whole_course(trainer, team, yearly_course):
+    from training.recertification import RenewalRule
+    from training.services import AssignmentError, assign_course
+
+    with pytest.raises(AssignmentError, match="whole course"):
+        assign_course(
+            by=trainer,
+            course=yearly_course,
+            team=team,
+            lessons=[yearly_course.lessons.first()],
+            renewal=RenewalRule(recurrence=Recurrence.AFTER_COMPLETION),
+        )
+
+
+def test_yearly_needs_a_date(trainer, team, yearly_course):
+    from training.recertification import RenewalRule
+    from training.services import AssignmentError, assign_course
+
+    with pytest.raises(AssignmentError, match="by which date"):
+        assign_course(
+            by=trainer,
+            course=yearly_course,
+            team=team,
+            renewal=RenewalRule(recurrence=Recurrence.YEARLY),
+        )
+
+
+def test_the_admin_adds_a_recurring_assignment_through_the_use_case(
+    client, admin_user, team, yearly_course
+):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:training_assignment_add"),
+        {
+            "course": yearly_course.pk,
+            "team": team.pk,
+            "recurrence": "yearly",
+            "renew_by_month": "3",
+            "renew_by_day": "31",
+            "renew_window_days": "30",
+            "extend_from_expiry": "on",
+        },
+    )
+    assert response.status_code == 302
+    assignment = Assignment.objects.get()
+    assert (assignment.recurrence, assignment.renew_by_month, assignment.assigned_by) == (
+        "yearly",
+        3,
+        admin_user,
+    )
+
+
+def test_the_admin_refuses_a_yearly_assignment_without_a_date(
+    client, admin_user, team, yearly_course
+):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:training_assignment_add"),
+        {
+            "course": yearly_course.pk,
+            "team": team.pk,
+            "recurrence": "yearly",
+            "renew_window_days": "30",
+        },
+    )
+    assert (
+        response.status_code == 200 and "Say by which date each year." in response.content.decode()
+    )
+    assert not Assignment.objects.exists()

@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 
 from lessons.models import Lesson
-from training.models import Assignment, Team
+from training.models import Assignment, Recurrence, Team
+from training.recertification import RenewalRule
 from training.services import (
     AssignmentError,
     assign_course,
@@ -45,6 +46,28 @@ class TeamAdmin(admin.ModelAdmin):
         return ", ".join(str(trainer) for trainer in obj.trainers.all())
 
 
+RENEWAL_FIELDS = [
+    "recurrence",
+    "valid_for_months",
+    "renew_by_month",
+    "renew_by_day",
+    "renew_window_days",
+    "extend_from_expiry",
+]
+
+
+def renewal_rule_of(obj: Assignment) -> RenewalRule:
+    """The recurrence fields of the admin's form as the use case takes them."""
+    renew_by = (obj.renew_by_month, obj.renew_by_day or 1) if obj.renew_by_month else None
+    return RenewalRule(
+        recurrence=Recurrence(obj.recurrence or Recurrence.ONCE),
+        valid_for_months=obj.valid_for_months,
+        renew_by=renew_by,
+        window_days=obj.renew_window_days or 30,
+        extend_from_expiry=obj.extend_from_expiry,
+    )
+
+
 class AssignmentAdminForm(forms.ModelForm):
     """The admin's assignment form. Before anything is saved it asks the trainer
     pages' own check (training.services: ``check_new_assignment`` to add,
@@ -64,11 +87,15 @@ class AssignmentAdminForm(forms.ModelForm):
             "due_date",
             "note",
             "require_fresh_completion",
+            *RENEWAL_FIELDS,
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._refused = False
+        for name in ("recurrence", "renew_window_days"):  # their defaults when left out
+            if name in self.fields:
+                self.fields[name].required = False
         lessons = self.fields.get("lessons")
         if lessons is not None and self.instance.pk:
             lessons.queryset = Lesson.objects.published().filter(course_id=self.instance.course_id)
@@ -89,11 +116,20 @@ class AssignmentAdminForm(forms.ModelForm):
                     learners=[data["learner"]] if data.get("learner") else [],
                     lessons=data.get("lessons") or [],
                     require_fresh_completion=bool(data.get("require_fresh_completion")),
+                    renewal=renewal_rule_of(self._as_assignment(data)),
                 )
         except AssignmentError as refused:
             self._refused = True
             raise forms.ValidationError(str(refused)) from None
         return data
+
+    @staticmethod
+    def _as_assignment(data) -> Assignment:
+        fields = {name: data.get(name) for name in RENEWAL_FIELDS}
+        fields["recurrence"] = fields["recurrence"] or Recurrence.ONCE
+        fields["renew_window_days"] = fields["renew_window_days"] or 30
+        fields["extend_from_expiry"] = bool(fields["extend_from_expiry"])
+        return Assignment(**fields)
 
     def _post_clean(self):
         # Refused: the reason is on the form. The model's constraints (a team or a
@@ -128,6 +164,12 @@ class AssignmentAdmin(admin.ModelAdmin):
         "due_date",
         "note",
         "require_fresh_completion",
+        "recurrence",
+        "valid_for_months",
+        "renew_by_month",
+        "renew_by_day",
+        "renew_window_days",
+        "extend_from_expiry",
         "assigned_by",
         "history",
     ]
@@ -143,7 +185,8 @@ class AssignmentAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = [*super().get_readonly_fields(request, obj)]
         if obj is not None:
-            fields += ["course", "team", "learner", "require_fresh_completion"]
+            # How it comes back is set when it is made (remove it and assign again).
+            fields += ["course", "team", "learner", "require_fresh_completion", *RENEWAL_FIELDS]
             if obj.require_fresh_completion:
                 fields.append("lessons")  # a fresh completion is for the whole course
         return fields
@@ -193,6 +236,7 @@ class AssignmentAdmin(admin.ModelAdmin):
                 due_date=obj.due_date,
                 note=obj.note,
                 require_fresh_completion=obj.require_fresh_completion,
+                renewal=renewal_rule_of(obj),
             )
         except AssignmentError as refused:
             raise Refused(str(refused)) from refused

@@ -12,9 +12,10 @@ from common.http import MalformedInput, parse_id
 from lessons.models import Lesson
 from training.assignments import show_date
 from training.fields import SiteDateField
-from training.models import Assignment, Team
+from training.models import Assignment, Recurrence, Team
+from training.recertification import RenewalRule
 from training.roles import learners_assignable_by, teams_managed_by
-from training.services import describe_due, person_name
+from training.services import AssignmentError, check_renewal_rule, describe_due, person_name
 
 
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -109,12 +110,44 @@ class AssignmentForm(ConfirmWarnings, forms.Form):
             "completed the course before take it again. Whole courses only."
         ),
     )
+    recurrence = forms.ChoiceField(
+        choices=Recurrence.choices,
+        required=False,
+        label=gettext_lazy("Comes back"),
+        help_text=gettext_lazy(
+            "Compliance training: assign it again to each learner before their completion "
+            "expires (whole courses only)."
+        ),
+    )
+    valid_for_months = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=120,
+        label=gettext_lazy("A completion counts for (months)"),
+        help_text=gettext_lazy("Empty: the course's own validity."),
+    )
+    renew_by = SiteDateField(
+        required=False,
+        label=gettext_lazy("Every year by (day and month; the year is not used)"),
+        help_text=gettext_lazy("Only when it comes back every year by a date."),
+    )
+    renew_window_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=365,
+        initial=30,
+        label=gettext_lazy("Assign it again this many days before it expires"),
+    )
     confirm_past_due = _confirmation(gettext_lazy("Yes, the date is in the past"))
     confirm_overlap = _confirmation(gettext_lazy("Yes, assign it to them as well"))
 
     def __init__(self, *args, trainer, course, **kwargs):
         super().__init__(*args, **kwargs)
         self.course = course
+        # A course whose completions expire comes back by default.
+        self.fields["recurrence"].initial = (
+            Recurrence.AFTER_COMPLETION if course.valid_for_months else Recurrence.ONCE
+        )
         self.fields["team"].queryset = teams_managed_by(trainer)
         self.fields["learners"].queryset = learners_assignable_by(trainer).order_by(
             "last_name", "first_name", "username"
@@ -135,7 +168,26 @@ class AssignmentForm(ConfirmWarnings, forms.Form):
         self._check_past_due(data.get("due_date"))
         if data.get("learners"):
             self._check_overlap(data["learners"], data.get("due_date"))
+        self._check_renewal(data)
         return data
+
+    @property
+    def renewal(self) -> RenewalRule:
+        """The recurrence fields as the use case takes them."""
+        data = self.cleaned_data
+        renew_by = data.get("renew_by")
+        return RenewalRule(
+            recurrence=Recurrence(data.get("recurrence") or Recurrence.ONCE),
+            valid_for_months=data.get("valid_for_months"),
+            renew_by=(renew_by.month, renew_by.day) if renew_by else None,
+            window_days=data.get("renew_window_days") or 30,
+        )
+
+    def _check_renewal(self, data) -> None:
+        try:
+            check_renewal_rule(self.course, data.get("lessons") or [], self.renewal)
+        except AssignmentError as exc:
+            self.add_error("recurrence", str(exc))
 
     def _check_overlap(self, learners, due_date: datetime.date | None) -> None:
         """Say who already has the course through a team, and which date applies

@@ -48,6 +48,32 @@ User = get_user_model()
 
 
 @dataclass(frozen=True)
+class RenewalRule:
+    """How an assignment comes back (the Assignment's recurrence fields), as the
+    assigning use case takes it; checked by training.services.check_renewal_rule."""
+
+    recurrence: Recurrence = Recurrence.ONCE
+    valid_for_months: int | None = None
+    renew_by: tuple[int, int] | None = None  # (month, day) for "every year by"
+    window_days: int = 30
+    extend_from_expiry: bool = True
+
+    def fields(self) -> dict:
+        """The Assignment fields it sets."""
+        return {
+            "recurrence": self.recurrence,
+            "valid_for_months": self.valid_for_months,
+            "renew_by_month": self.renew_by[0] if self.renew_by else None,
+            "renew_by_day": self.renew_by[1] if self.renew_by else None,
+            "renew_window_days": self.window_days,
+            "extend_from_expiry": self.extend_from_expiry,
+        }
+
+
+ONCE = RenewalRule()
+
+
+@dataclass(frozen=True)
 class Validity:
     """How long a completion of one assignment (or of a course, unassigned) counts."""
 

@@ -20,7 +20,8 @@ from lessons.models import Lesson, LessonProgress
 from lessons.services import completion_of
 from quizzes.models import Attempt
 from training.assignments import fresh_start_asked, show_date
-from training.models import Assignment, AssignmentAction, AssignmentEvent, Team
+from training.models import Assignment, AssignmentAction, AssignmentEvent, Recurrence, Team
+from training.recertification import ONCE, RenewalRule
 from training.roles import (
     can_assign,
     courses_assignable_by,
@@ -216,6 +217,34 @@ def check_lessons(
         raise AssignmentError(_("A fresh completion is for the whole course, not chosen lessons."))
 
 
+def check_renewal_rule(course: Course, lessons: Iterable[Lesson], rule: RenewalRule) -> None:
+    """A recurring assignment is for a whole course whose completions expire: the
+    course's validity, the rule's own, or every year by a date."""
+    if rule.recurrence == Recurrence.ONCE:
+        if rule.valid_for_months is not None and rule.valid_for_months < 1:
+            raise AssignmentError(_("A completion counts for at least a month."))
+        return
+    if list(lessons):
+        raise AssignmentError(
+            _("A recurring assignment is for the whole course, not chosen lessons.")
+        )
+    if not 1 <= rule.window_days <= 365:
+        raise AssignmentError(_("Assign it again between 1 and 365 days before it expires."))
+    if rule.recurrence == Recurrence.YEARLY:
+        if rule.renew_by is None:
+            raise AssignmentError(_("Say by which date each year."))
+        return
+    months = rule.valid_for_months or course.valid_for_months
+    if not months or months < 1:
+        raise AssignmentError(
+            _(
+                "“%(course)s” does not expire: say how many months a completion counts "
+                "for it to come back."
+            )
+            % {"course": course}
+        )
+
+
 def _targets(team: Team | None, learners: list) -> list[dict]:
     return [{"team": team}] if team is not None else [{"learner": u} for u in learners]
 
@@ -228,6 +257,7 @@ def check_new_assignment(
     learners: Iterable = (),
     lessons: Iterable[Lesson] = (),
     require_fresh_completion: bool = False,
+    renewal: RenewalRule = ONCE,
 ) -> None:
     """May ``by`` assign ``course`` (or ``lessons`` of it) to ``team`` or ``learners``?
     Raises AssignmentError saying why not. :func:`assign_course` asks it inside its
@@ -251,7 +281,9 @@ def check_new_assignment(
             _("“%(course)s” is not published: only published courses can be assigned.")
             % {"course": course}
         )
+    lessons = list(lessons)
     check_lessons(course.pk, lessons, require_fresh_completion=require_fresh_completion)
+    check_renewal_rule(course, lessons, renewal)
     for target in _targets(team, learners):
         existing = Assignment.objects.filter(course=course, **target).first()
         if existing is not None:
@@ -297,9 +329,11 @@ def assign_course(
     due_date: datetime.date | None = None,
     note: str = "",
     require_fresh_completion: bool = False,
+    renewal: RenewalRule = ONCE,
 ) -> list[Assignment]:
     """Assign ``course`` (or ``lessons`` of it) to a team or to learners, once each,
-    if :func:`check_new_assignment` allows it."""
+    if :func:`check_new_assignment` allows it; ``renewal``: whether and how it comes
+    back for each learner (training.recertification)."""
     learners = list(learners)
     lessons = list(lessons)
     check_new_assignment(
@@ -309,6 +343,7 @@ def assign_course(
         learners=learners,
         lessons=lessons,
         require_fresh_completion=require_fresh_completion,
+        renewal=renewal,
     )
     targets = _targets(team, learners)
     created = []
@@ -320,6 +355,7 @@ def assign_course(
                 note=note,
                 require_fresh_completion=require_fresh_completion,
                 assigned_by=by,
+                **renewal.fields(),
                 **target,
             )
             assignment.lessons.set(lessons)

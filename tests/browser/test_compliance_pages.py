@@ -135,3 +135,16 @@ def test_the_reports_and_the_digest_settings(
     expect(page.get_by_text("Your digest settings are saved.")).to_be_visible()
     shot(page, "digest", setup)
     assert check_page(page) == []
+
+
+@pytest.mark.parametrize("setup", SETUPS)
+def test_assigning_a_course_that_comes_back(
+    browser, live_server, trainer, team_with_records, setup
+):
+    _team, _people, courses = team_with_records
+    page = browser.new_context(**SETUPS[setup]).new_page()
+    log_in(page, live_server, trainer.username)
+    page.goto(f"{live_server.url}/trainer/courses/{courses[0].slug}/assign/")
+    expect(page.get_by_label("Comes back")).to_have_value("after_completion")
+    shot(page, "assign", setup)
+    assert check_page(page) == []

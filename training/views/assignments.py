@@ -61,6 +61,7 @@ def assign(request: HttpRequest, course_slug: str) -> HttpResponse:
                 due_date=data["due_date"],
                 note=data["note"],
                 require_fresh_completion=data["require_fresh_completion"],
+                renewal=form.renewal,
             )
         except AssignmentError as exc:
             messages.error(request, str(exc))

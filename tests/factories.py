@@ -162,3 +162,24 @@ def make_graded_attempt(learner, quiz, number: int = 1, score: int = 0, max_scor
         percent=score * 100 // max_score,
         passed=False,
     )
+
+
+def on_day(day, hour: int = 9):
+    """The clock stopped at ``hour`` (UTC, the tests' time zone) on ``day``, with
+    time-machine: for rules that depend on the date (expiry, renewals, reminders)."""
+    import datetime
+
+    import time_machine
+
+    return time_machine.travel(datetime.datetime(day.year, day.month, day.day, hour, 0), tick=False)
+
+
+def finish_course(learner, course):
+    """Complete every lesson of a course without quizzes (the use case, as "Mark
+    complete" does); the learner's current completion, with its certificate."""
+    from lessons.models import CourseCompletion
+    from progress.services import record_lesson_completion
+
+    for lesson in course.lessons.order_by("position"):
+        record_lesson_completion(learner, lesson)
+    return CourseCompletion.objects.get(learner=learner, course=course, superseded_at=None)

@@ -6,7 +6,6 @@ import datetime
 import io
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -15,8 +14,9 @@ from compliance.matrix import Cell, CellState, Record, cell_state
 from compliance.models import Exemption
 from compliance.services import ExemptionError, grant_exemption
 from lessons.models import CourseCompletion
-from progress.services import record_lesson_completion
+from tests.factories import finish_course as finish
 from tests.factories import make_course, make_user
+from tests.factories import on_day as at
 from training.models import Assignment, Recurrence
 
 pytestmark = pytest.mark.django_db
@@ -25,20 +25,10 @@ TODAY = D(2027, 6, 1)
 URL = reverse("compliance:matrix")
 
 
-def at(day: datetime.date):
-    return time_machine.travel(datetime.datetime(day.year, day.month, day.day, 9, 0), tick=False)
-
-
 @pytest.fixture(autouse=True)
 def today():
     with at(TODAY):
         yield
-
-
-def finish(learner, course) -> CourseCompletion:
-    for lesson in course.lessons.order_by("position"):
-        record_lesson_completion(learner, lesson)
-    return CourseCompletion.objects.get(learner=learner, course=course, superseded_at=None)
 
 
 @pytest.fixture

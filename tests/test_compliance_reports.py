@@ -5,13 +5,12 @@ records as they stood then; the page, its charts and tables, its query count."""
 import datetime
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from compliance.reports import build_report, month_ends, week_starts
-from lessons.models import CourseCompletion
-from progress.services import record_lesson_completion
+from tests.factories import finish_course as finish
 from tests.factories import make_course, make_user
+from tests.factories import on_day as at
 from training.models import Assignment, Team
 
 pytestmark = pytest.mark.django_db
@@ -20,20 +19,10 @@ TODAY = D(2027, 6, 2)  # a Wednesday
 URL = reverse("compliance:reports")
 
 
-def at(day: datetime.date):
-    return time_machine.travel(datetime.datetime(day.year, day.month, day.day, 9, 0), tick=False)
-
-
 @pytest.fixture(autouse=True)
 def today():
     with at(TODAY):
         yield
-
-
-def finish(learner, course) -> CourseCompletion:
-    for lesson in course.lessons.order_by("position"):
-        record_lesson_completion(learner, lesson)
-    return CourseCompletion.objects.get(learner=learner, course=course, superseded_at=None)
 
 
 @pytest.fixture

@@ -4,30 +4,19 @@ the day, once a week, the off switch, what it says, and its settings page."""
 import datetime
 
 import pytest
-import time_machine
 from django.core import mail
 from django.urls import reverse
 
 from compliance.digests import build_digest, send_digests
 from compliance.models import DigestChoice, DigestSent, Weekday
-from lessons.models import CourseCompletion
-from progress.services import record_lesson_completion
+from tests.factories import finish_course as finish
 from tests.factories import make_course
+from tests.factories import on_day as at
 from training.models import Assignment
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
 MONDAY = D(2027, 6, 7)
-
-
-def at(day: datetime.date):
-    return time_machine.travel(datetime.datetime(day.year, day.month, day.day, 9, 0), tick=False)
-
-
-def finish(learner, course) -> CourseCompletion:
-    for lesson in course.lessons.order_by("position"):
-        record_lesson_completion(learner, lesson)
-    return CourseCompletion.objects.get(learner=learner, course=course, superseded_at=None)
 
 
 @pytest.fixture

@@ -7,32 +7,21 @@ import datetime
 from io import StringIO
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
 from compliance.models import ScheduleLock
 from compliance.scheduling import AlreadyRunning, run_scheduled, take_lease
-from lessons.models import CourseCompletion, LessonProgress
-from progress.services import record_lesson_completion
+from lessons.models import LessonProgress
+from tests.factories import finish_course as finish
 from tests.factories import make_course, make_user
+from tests.factories import on_day as at
 from training.assignments import assigned_courses
 from training.models import Assignment, LapseNotice, Recurrence, Renewal
 from training.recertification import Validity, valid_until
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-
-
-def at(day: datetime.date) -> time_machine.travel:
-    """The clock at 9:00 UTC on ``day`` (the site's time zone is UTC in tests)."""
-    return time_machine.travel(datetime.datetime(day.year, day.month, day.day, 9, 0), tick=False)
-
-
-def finish(learner, course) -> CourseCompletion:
-    for lesson in course.lessons.order_by("position"):
-        record_lesson_completion(learner, lesson)
-    return CourseCompletion.objects.get(learner=learner, course=course, superseded_at=None)
 
 
 @pytest.fixture

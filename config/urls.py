@@ -34,6 +34,8 @@ urlpatterns = [
     path("trainer/", include("training.urls")),
     # Compliance (compliance/urls.py): the matrix, its exports, exemptions.
     path("trainer/compliance/", include("compliance.urls")),
+    # Learning paths (training/urls.py): a path's page, its certificates and their check.
+    path("paths/", include((training_urls.path_patterns, "paths"))),
     # A learner's training record, page and PDF (audit/urls.py).
     path("records/", include(audit_urls)),
     # The player (progress/urls.py): the lesson page and Mark complete.

@@ -38,11 +38,13 @@ from django.utils import timezone
 from courses.models import Course, MediaFile, Visibility
 from courses.roles import ensure_content_editors_group, may_preview_content
 from lessons.models import Certificate, CourseCompletion, Lesson, LessonProgress
+from paths.models import Path, PathCertificate, PathCompletion, PathCourse
+from paths.services import record_due_path_completions
 from progress.services import complete_lesson, record_course_completion
 from quizzes.models import Attempt, Question, Quiz
 from tests.factories import make_course, make_quiz, make_user, take_quiz
 from tests.visible_text import is_html, template_syntax_in
-from training.models import Assignment, Team
+from training.models import Assignment, PathAssignment, Team
 from training.roles import TRAINERS, can_assign, can_follow, learners_followed_by, teams_managed_by
 from training.services import AssignmentError, assign_course
 
@@ -85,6 +87,9 @@ class World:
     assignment: Assignment  # team A's assignment of the secret course
     draft: Course  # a draft course with a draft lesson
     draft_lesson: Lesson
+    path: Path | None = None  # a learning path of the open course; alice completed it
+    path_certificate: PathCertificate | None = None
+    path_assignment: PathAssignment | None = None  # of the path, to team A
     admin_objects: dict[type[models.Model], models.Model] = field(default_factory=dict)
 
 
@@ -153,6 +158,13 @@ def world(
     Course.objects.filter(pk=draft.pk).update(published_at=None)
     Lesson.objects.filter(pk=draft_lesson.pk).update(published_at=None)
 
+    # A learning path (issue 23) of the open course, which alice completed: her path
+    # completion is recorded as due; assigned to team A (with no course assignment).
+    path = Path.objects.create(slug="basics", title="Basics", published_at=timezone.now())
+    PathCourse.objects.create(path=path, course=course, position=1)
+    record_due_path_completions(path)
+    path_assignment = PathAssignment.objects.create(path=path, team=team, assigned_by=trainer)
+
     world = World(
         users={
             "anonymous": None,
@@ -179,6 +191,9 @@ def world(
         assignment=assignment,
         draft=draft,
         draft_lesson=draft_lesson,
+        path=path,
+        path_certificate=PathCertificate.objects.get(),
+        path_assignment=path_assignment,
     )
     # The object each admin model's change, delete and history pages are opened for.
     world.admin_objects = {
@@ -194,6 +209,10 @@ def world(
         Quiz: quiz,
         Question: quiz.questions.first(),
         Attempt: attempt,
+        Path: path,
+        PathCompletion: PathCompletion.objects.get(),
+        PathCertificate: world.path_certificate,
+        PathAssignment: path_assignment,
     }
     return world
 
@@ -342,6 +361,7 @@ CHANGE_DATA: dict[str, Callable[[World], dict]] = {
 # The ModelAdmins' own pages (by URL name), and what to post to them.
 CUSTOM_DATA: dict[str, dict] = {
     "lessons_certificate_revoke": {"reason": "Revoked by someone who may not."},
+    "paths_pathcertificate_revoke": {"reason": "Revoked by someone who may not."},
     "auth_user_password_change": {
         "usable_password": "true",
         "password1": PASSWORD,
@@ -845,6 +865,23 @@ SITE_TABLE = [
         lambda w: [w.certificate.code],
         frozenset({"learner", "trainer_a", "superuser"}),
     ),
+    # Learning paths (issue 23): a path's page, alice's path certificate and its check.
+    SiteCase("a path", "paths:detail", lambda w: [w.path.slug], SIGNED_IN),
+    SiteCase(
+        "alice's path certificate",
+        "paths:certificate",
+        lambda w: [w.path_certificate.code],
+        frozenset({"learner", "trainer_a", "superuser"}),
+    ),
+    SiteCase(
+        "alice's path certificate PDF",
+        "paths:certificate_pdf",
+        lambda w: [w.path_certificate.code],
+        frozenset({"learner", "trainer_a", "superuser"}),
+    ),
+    SiteCase(
+        "verify alice's path code", "paths:verify", lambda w: [w.path_certificate.code], ANYONE
+    ),
     # The training record (issue 23, audit/): the learner, their trainers, superusers.
     SiteCase(
         "alice's training record",
@@ -1044,6 +1081,33 @@ SITE_TABLE = [
         TEAM_A,
         method="POST",
         data=lambda w: {"due_date": "2031-03-31", "note": "Before the audit"},
+        ok=(302,),
+    ),
+    SiteCase("paths page", "training:paths", no_args, TRAINERS_AND_SUPERUSER),
+    SiteCase(
+        "assign path page", "training:assign_path", lambda w: [w.path.slug], TRAINERS_AND_SUPERUSER
+    ),
+    SiteCase(
+        "assign the path to team B",
+        "training:assign_path",
+        lambda w: [w.path.slug],
+        TEAM_B,
+        method="POST",
+        data=lambda w: {"team": w.team_b.pk},
+        ok=(302,),
+    ),
+    SiteCase(
+        "remove team A's path assignment (confirmation)",
+        "training:remove_path_assignment",
+        lambda w: [w.path_assignment.pk],
+        TEAM_A,
+    ),
+    SiteCase(
+        "remove team A's path assignment",
+        "training:remove_path_assignment",
+        lambda w: [w.path_assignment.pk],
+        TEAM_A,
+        method="POST",
         ok=(302,),
     ),
     # Last: the cases above use the assignment this removes.

@@ -256,9 +256,9 @@ def test_my_learning_with_assignments_costs_what_it_did(
     warm_caches(learner_client)
     # session, user; assignments and their lessons, their courses with the learner's
     # progress (2), done, published, finals; every visible course (with completion
-    # and final passed) and the learner's progress (2). The lessons and quizzes are
-    # cached (progress.structure).
-    with django_assert_max_num_queries(11):
+    # and final passed) and the learner's progress (2); assigned learning paths (none
+    # here). The lessons and quizzes are cached (progress.structure).
+    with django_assert_max_num_queries(12):
         learner_client.get(reverse("courses:my_learning"))
 
 
@@ -269,8 +269,8 @@ def test_chosen_lessons_cost_one_query_more_once(
         course, lessons = course_with_progress(learner, 7)
         assign_course(by=trainer, course=course, team=team, lessons=lessons[:3])
     warm_caches(learner_client)
-    # 11 as above, + the chosen lessons with the learner's state in them.
-    with django_assert_max_num_queries(12):
+    # 12 as above, + the chosen lessons with the learner's state in them.
+    with django_assert_max_num_queries(13):
         learner_client.get(reverse("courses:my_learning"))
 
 

@@ -536,8 +536,8 @@ def test_the_lesson_page_reads_lesson_locks_without_a_query(learner_client, lear
     [
         # session, user, the seven of training.assignments.assigned_courses, the
         # visible courses, the learner's progress, and one for every lock on the page:
-        # the required courses with the learner's completions
-        ("my_learning", 200, 12),
+        # the required courses with the learner's completions; the assigned learning paths
+        ("my_learning", 200, 13),
         # session, user, the open courses, the learner's progress, the required courses
         ("catalogue", 200, 5),
         # session, user, course, the learner's progress, completion, the required courses

@@ -65,8 +65,8 @@ def test_my_learning_queries(learner_client, learner, django_assert_max_num_quer
     course_with_progress(learner, 7)
     warm_caches(learner_client)
     # session, user, assignments, courses (with completion and final passed), the
-    # learner's progress
-    with django_assert_max_num_queries(5):
+    # learner's progress, assigned learning paths (none here: two more with some)
+    with django_assert_max_num_queries(6):
         learner_client.get(reverse("courses:my_learning"))
 
 

@@ -66,6 +66,9 @@ def test_the_page_list_covers_every_url(pages):
         "training:assignment",
         "training:remove_assignment",
         "training:analytics",
+        "training:paths",
+        "training:assign_path",
+        "training:remove_path_assignment",
     }
     assert app_url_names() - post_only - trainer_pages - files == set(pages) - {"login"}
 

@@ -327,4 +327,4 @@ def test_my_learning_does_not_grow_with_assignments(client, learner, trainer, te
         for _ in range(5):
             assign_course(by=trainer, course=make_course(lessons=3), team=team)
         counts.append(count(client, reverse("courses:my_learning")))
-    assert counts[0] == counts[1] <= 11, counts
+    assert counts[0] == counts[1] <= 12, counts  # 12: with assigned learning paths

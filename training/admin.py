@@ -279,3 +279,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, *args, **kwargs):
         return self._refusing(super().changelist_view, request, *args, **kwargs)
+
+
+# Path assignments (registered there; it uses Refused above).
+from training import path_admin  # noqa: E402, F401

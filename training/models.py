@@ -342,3 +342,66 @@ class LapseNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trainer} · {self.completion}"
+
+
+class PathAssignment(models.Model):
+    """A learning path assigned to a team or to one learner: one course assignment per
+    course of the path (``assignments``, made with it by training.paths.assign_path),
+    linked here so that removing the path removes them. A course the team or learner
+    had been assigned already keeps its own assignment, which is not linked (removing
+    the path leaves it)."""
+
+    path = models.ForeignKey("paths.Path", on_delete=models.CASCADE, related_name="assignments")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="path_assignments"
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="path_assignments",
+    )
+    due_date = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    assignments = models.ManyToManyField(
+        Assignment,
+        blank=True,
+        related_name="path_assignments",
+        help_text="The course assignments made with it.",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="path_assignments_made",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=False, learner__isnull=True)
+                | models.Q(team__isnull=True, learner__isnull=False),
+                name="path_assignment_to_a_team_or_a_learner",
+            ),
+            models.UniqueConstraint(
+                fields=["path", "team"],
+                condition=models.Q(team__isnull=False),
+                name="one_assignment_per_path_and_team",
+            ),
+            models.UniqueConstraint(
+                fields=["path", "learner"],
+                condition=models.Q(learner__isnull=False),
+                name="one_assignment_per_path_and_learner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} → {self.team or self.learner}"
+
+    @property
+    def assignee(self):
+        return self.team or self.learner

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from training.views import analytics, assignments, certificates, dashboard, learner
+from paths.views import verify_path_certificate
+from training.views import analytics, assignments, certificates, dashboard, learner, paths
 
 app_name = "training"
 
@@ -17,6 +18,13 @@ urlpatterns = [
         name="remove_assignment",
     ),
     path("analytics/", analytics.analytics, name="analytics"),
+    path("paths/", paths.trainer_paths, name="paths"),
+    path("paths/<slug:path_slug>/assign/", paths.assign_path_page, name="assign_path"),
+    path(
+        "path-assignments/<int:assignment_id>/remove/",
+        paths.remove_path_assignment_page,
+        name="remove_path_assignment",
+    ),
 ]
 
 # The learner's pages that are about assignments, in the "courses" namespace
@@ -32,4 +40,13 @@ course_patterns = [
 certificate_patterns = [
     path("certificates/<str:code>/", certificates.certificate_page, name="certificate"),
     path("certificates/<str:code>/pdf/", certificates.certificate_download, name="certificate_pdf"),
+]
+
+# Learning paths, in the "paths" namespace under /paths/ (config/urls.py): a path's page,
+# a path certificate's page and PDF, and their public check (paths.views).
+path_patterns = [
+    path("certificates/<str:code>/", paths.path_certificate_page, name="certificate"),
+    path("certificates/<str:code>/pdf/", paths.path_certificate_download, name="certificate_pdf"),
+    path("verify/<str:code>/", verify_path_certificate, name="verify"),
+    path("<slug:path_slug>/", paths.path_detail, name="detail"),
 ]

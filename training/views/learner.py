@@ -15,6 +15,7 @@ from progress.prerequisites import mark_course_locks, page_locks
 from progress.rules import courses_with_next_step, lesson_to_continue, next_steps_among
 from progress.views import learner_course_or_404, visible_course
 from training.assignments import assigned_courses, fresh_start_asked
+from training.paths import assigned_paths
 from training.roles import can_follow
 from training.services import AssignmentError, start_fresh_run
 
@@ -53,6 +54,8 @@ def my_learning(request: HttpRequest) -> HttpResponse:
         "courses/my_learning.html",
         {
             "assigned": [(item, steps.get(item.course.pk)) for item in assigned],
+            # Assigned learning paths, "Course 2 of 4" (paths.rules).
+            "paths": assigned_paths(request.user),
             "in_progress": [
                 (course, progress, step)
                 for course, progress, step in rows

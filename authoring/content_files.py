@@ -73,6 +73,7 @@ __all__ = [
 ]
 
 COURSE_FILE = "course.md"
+PATHS_FOLDER = "paths"  # content/paths/<slug>.md: learning paths, not a course
 LESSON_FILE = re.compile(r"^(?P<number>\d+)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FRONT_MATTER_FENCE = "---"
@@ -313,7 +314,9 @@ def read_content(root: Path) -> list[CourseSource]:
             folders = [
                 path
                 for path in sorted(root.iterdir())
-                if not path.name.startswith((".", "_")) and reader.is_folder(path)
+                if not path.name.startswith((".", "_"))
+                and path.name != PATHS_FOLDER  # learning paths: authoring.path_files
+                and reader.is_folder(path)
             ]
         courses = []
         for folder in folders:

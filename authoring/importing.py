@@ -38,6 +38,7 @@ from authoring.content_hash import (
     translation_fields,
     translation_hash,
 )
+from authoring.path_files import read_paths
 from authoring.quiz_files import ChoiceSource, QuestionSource, QuizSource
 from authoring.requirements import Owner, RequirementSource, check_requirements
 from courses import storage as media_storage
@@ -135,8 +136,10 @@ class ImportConflict(Exception):
         )
 
 
-def import_content(root: Path, *, theirs: bool = False) -> list[CourseImportReport]:
-    """Validate every file below ``root``, check every course, then import them all.
+def import_content(root: Path, *, theirs: bool = False) -> list:
+    """Validate every file below ``root``, check every course and learning path, then
+    import them all. Returns a report per course (CourseImportReport), then per path
+    (authoring.path_import.PathImportReport).
 
     Raises ``ContentInvalid`` if any file is bad and ``ImportConflict`` if
     anything changed both in the files and in the admin, before writing
@@ -144,17 +147,39 @@ def import_content(root: Path, *, theirs: bool = False) -> list[CourseImportRepo
     full): then nothing is imported and no file is left behind. ``theirs`` takes
     the files' version of conflicts and admin edits.
     """
-    return _import(read_content(root), theirs)
+    return _import(*_read(root), theirs)
+
+
+def _read(root: Path) -> tuple[list[CourseSource], list]:
+    """The courses below ``root`` and its learning paths (``paths/``,
+    authoring.path_files); every problem of both at once."""
+    errors = []
+    found: list[list] = []
+    for read in (read_content, read_paths):
+        try:
+            found.append(read(root))
+        except ContentInvalid as invalid:
+            errors += invalid.errors
+            found.append([])
+    if errors:
+        raise ContentInvalid(errors)
+    return found[0], found[1]
 
 
 @media_storage.atomic()  # transaction.atomic(), and the files written follow it
-def _import(sources: list[CourseSource], theirs: bool) -> list[CourseImportReport]:
-    # Every course is checked before any is written, so a conflict in one course
+def _import(sources: list[CourseSource], paths: list, theirs: bool) -> list:
+    """The courses' reports, then the paths' (authoring.path_import)."""
+    from authoring import path_import  # it imports this module (the judge, _save)
+
+    # Every course and path is checked before any is written, so a conflict in one
     # leaves the whole pack as it was.
-    if errors := _course_requirement_problems(sources):
+    errors = _course_requirement_problems(sources)
+    errors += path_import.course_problems(paths, [source.slug for source in sources])
+    if errors:
         raise ContentInvalid(errors)
     plans = [_plan_course(source, theirs) for source in sources]
-    conflicts = [conflict for plan in plans for conflict in plan.conflicts]
+    path_plans = [path_import.plan_path(source, theirs) for source in paths]
+    conflicts = [conflict for plan in [*plans, *path_plans] for conflict in plan.conflicts]
     if conflicts:
         raise ImportConflict(conflicts)
     reports = [_write_course(plan) for plan in plans]
@@ -162,7 +187,7 @@ def _import(sources: list[CourseSource], theirs: bool) -> list[CourseImportRepor
     for plan, report in zip(plans, reports, strict=True):
         if plan.course.action == TAKE and _sync_course_requirements(plan):
             report.course_updated = True
-    return reports
+    return reports + [path_import.write_path(plan) for plan in path_plans]
 
 
 def _course_requirement_problems(sources: list[CourseSource]) -> list:

@@ -4,13 +4,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from authoring.export import export_course
+from authoring.path_files import export_path
 from courses.models import Course
+from paths.models import Path as LearningPath
 
 
 class Command(BaseCommand):
     help = (
         "Write every course from the database to the Markdown content format "
-        "(default: CONTENT_DIR), so edits made in the admin can be reviewed in git."
+        "(default: CONTENT_DIR), so edits made in the admin can be reviewed in git; "
+        "learning paths as paths/<slug>.md."
     )
 
     def add_arguments(self, parser):
@@ -27,3 +30,9 @@ class Command(BaseCommand):
         for item in courses:
             files = export_course(item, root)
             self.stdout.write(f"{item.slug}: {len(files)} files written to {root / item.slug}")
+        if course:
+            return  # one course: no path
+        # Learning paths: one file each in paths/ (authoring.path_files).
+        for learning_path in LearningPath.objects.order_by("slug"):
+            file = export_path(learning_path, root)
+            self.stdout.write(f"path {learning_path.slug}: written to {file}")

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from authoring.content_files import ContentInvalid
-from authoring.importing import ImportConflict, import_content
+from authoring.importing import CourseImportReport, ImportConflict, import_content
 from courses.management.commands.cleanup_media import cleanup_after_import
 from courses.storage import StorageFailed
 
@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {note}", self.style.WARNING)
             for warning in report.warnings:
                 self.stdout.write(f"  warning: {warning}", self.style.WARNING)
-            if verbosity >= 2:
+            if verbosity >= 2 and isinstance(report, CourseImportReport):
                 for label in ("created", "updated", "unchanged", "retired"):
                     for slug in getattr(report, label):
                         self.stdout.write(f"  {label}: {slug}")

@@ -188,6 +188,9 @@ def matrix(request: HttpRequest) -> HttpResponse:
             "states": CellState.choices,
             "sorts": SORTS,
             "today": timezone.localdate(),
+            # The date input's value is ISO, whatever the language (what it submits).
+            "as_of_value": choice.day.isoformat(),
+            "today_value": timezone.localdate().isoformat(),
             "query_string": query.urlencode(),
         },
     )

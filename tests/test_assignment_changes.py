@@ -375,8 +375,9 @@ def test_saving_a_change_queries(trainer_client, assigned, django_assert_max_num
     # who finished it (the dashboard's five reads), the recipients, one INSERT. A fixed
     # number whatever the team's size (tests/test_assignment_change_emails.py). Four more
     # for the audit log's event (audit/): the course's name, the chain's head, the
-    # event, the head moved on.
-    with django_assert_max_num_queries(26):
+    # event, the head moved on. One for the course's requirements, read with its
+    # structure (issue 23's prerequisites).
+    with django_assert_max_num_queries(27):
         assert trainer_client.post(page_url(assigned), {"note": "x"}).status_code == 302
 
 
@@ -386,8 +387,11 @@ def test_the_remove_page_queries(trainer_client, assigned, django_assert_max_num
     # and memberships (and, when someone keeps it, their names)
     with django_assert_max_num_queries(9):
         trainer_client.get(remove_url(assigned))
-    # 18, plus its lessons for the log and the emails, plus four for the audit log's event
-    with django_assert_max_num_queries(30):
+    # 18, plus its lessons for the log and the emails, plus four for the audit log's
+    # event; issue 23: the course's requirements (read with its structure), and
+    # deleting what hangs on the assignment: its reminder notices, its renewals (read
+    # first: the audit log is told of each), its links to paths.
+    with django_assert_max_num_queries(34):
         trainer_client.post(remove_url(assigned))
 
 

@@ -140,8 +140,9 @@ class History:
     )  # (completed at, valid until)
     exemptions: list[Exemption] = field(default_factory=list)
 
-    def record_on(self, day: datetime.date) -> Record:
-        until = end_of(day)
+    def record_on(self, day: datetime.date, until: datetime.datetime | None = None) -> Record:
+        """``until``: end_of(day), if the caller has it (reports ask for many people)."""
+        until = until or end_of(day)
         dues = [self._due(pk, due, until) for made, pk, due in self.assignments if made < until]
         done = [valid or _FOREVER for at, valid in self.completions if at < until]
         exemption = next(

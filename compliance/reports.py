@@ -115,13 +115,17 @@ def build_report(people: QuerySet, course: Course, today: datetime.date | None =
     found = histories(ids, [course.pk], end_of(today))
     week_ends = [min(monday + datetime.timedelta(days=6), today) for monday in weeks]
 
-    def states_on(day: datetime.date, members: Sequence[int]) -> list[Cell]:
-        return [
-            cell_state(found.get((person, course.pk), NO_HISTORY).record_on(day), day)
-            for person in members
-        ]
+    def cells_on(day: datetime.date) -> dict[int, Cell]:
+        until = end_of(day)
+        return {
+            person: cell_state(
+                found.get((person, course.pk), NO_HISTORY).record_on(day, until), day
+            )
+            for person in ids
+        }
 
-    weekly = [Counter(cell.state for cell in states_on(day, ids)) for day in week_ends]
+    weekly = [Counter(cell.state for cell in cells_on(day).values()) for day in week_ends]
+    monthly = [cells_on(day) for day in months]
     teams: dict[str, list[int]] = {}
     for name, user_id in Team.members.through.objects.filter(user__in=ids).values_list(
         "team__name", "user_id"
@@ -134,9 +138,9 @@ def build_report(people: QuerySet, course: Course, today: datetime.date | None =
         completions=completions_per_week(people, course, weeks),
         overdue=[counts[CellState.OVERDUE] for counts in weekly],
         expired=[counts[CellState.EXPIRED] for counts in weekly],
-        rate=[_rate(states_on(day, ids)) for day in months],
+        rate=[_rate(list(cells.values())) for cells in monthly],
         teams=[
-            TeamRates(name, [_rate(states_on(day, members)) for day in months])
+            TeamRates(name, [_rate([cells[m] for m in members]) for cells in monthly])
             for name, members in sorted(teams.items())
         ],
     )

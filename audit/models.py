@@ -31,6 +31,16 @@ class EventKind(models.TextChoices):
     EXEMPTION_CHANGED = "exemption_changed", gettext_lazy("Exemption changed")
     RENEWAL_OPENED = "renewal_opened", gettext_lazy("Course due again (renewal)")
     COMPLETION_EXPIRED = "completion_expired", gettext_lazy("Completion expired")
+    # Learning paths.
+    PATH_COMPLETED = "path_completed", gettext_lazy("Learning path completed")
+    PATH_CERTIFICATE_ISSUED = (
+        "path_certificate_issued",
+        gettext_lazy("Learning path certificate issued"),
+    )
+    PATH_CERTIFICATE_REVOKED = (
+        "path_certificate_revoked",
+        gettext_lazy("Learning path certificate revoked"),
+    )
 
 
 class Event(models.Model):

@@ -18,6 +18,8 @@ its event follows in a transaction of its own.) Rows written by ``loaddata``
 - ``compliance.Exemption`` granted, revoked or changed; ``training.Renewal`` opened
   (a recurring assignment due again); a completion's expiry, when ``run_scheduled``
   first tells a trainer of it (``training.LapseNotice``).
+- ``paths.PathCompletion`` created: learning path completed; ``paths.PathCertificate``
+  issued or revoked.
 - Any of these deleted: record deleted, with the row as it was.
 
 Changes made in the Django admin go through the same saves, so they are logged by
@@ -40,6 +42,7 @@ from audit.models import EventKind
 from compliance.models import Exemption
 from courses.models import Course
 from lessons.models import Certificate, CourseCompletion
+from paths.models import Path, PathCertificate, PathCompletion
 from quizzes.models import Attempt, Quiz
 from training.models import AssignmentAction, AssignmentEvent, LapseNotice, Renewal
 
@@ -362,6 +365,57 @@ def lapse_noticed(
     )
 
 
+# Learning paths -------------------------------------------------------------------------
+
+
+def path_completion_saved(
+    sender: type, instance: PathCompletion, created: bool = False, raw: bool = False, **kw: Any
+) -> None:
+    if raw or not created:
+        return
+    path = Path.objects.get(pk=instance.path_id)
+    record_event(
+        EventKind.PATH_COMPLETED,
+        learner=learner_party(instance.learner_id),
+        obj=instance,
+        data=_via(
+            {
+                "path": path.slug,
+                "path_title": path.title,
+                "run": instance.run,
+                "courses": instance.courses,
+                "valid_until": instance.valid_until,
+            }
+        ),
+    )
+
+
+def path_certificate_saved(
+    sender: type, instance: PathCertificate, created: bool = False, raw: bool = False, **kw: Any
+) -> None:
+    if raw:
+        return
+    if created:
+        kind = EventKind.PATH_CERTIFICATE_ISSUED
+    elif instance.revoked_at is not None:
+        kind = EventKind.PATH_CERTIFICATE_REVOKED
+    else:
+        return
+    completion = PathCompletion.objects.get(pk=instance.completion_id)
+    record_event(
+        kind,
+        learner=learner_party(completion.learner_id),
+        obj=instance,
+        data=_via(
+            {
+                "code": instance.code,
+                "path_title": instance.path_title,
+                "revoked_reason": instance.revoked_reason,
+            }
+        ),
+    )
+
+
 # Deletions ----------------------------------------------------------------------------
 
 
@@ -375,6 +429,8 @@ def _deleted_subject(instance: models.Model) -> tuple[Party | None, str | None]:
         return _assignment_subject(instance)
     if isinstance(instance, Certificate):
         learner_id = _completion(instance).learner_id
+    elif isinstance(instance, PathCertificate):
+        learner_id = PathCompletion.objects.get(pk=instance.completion_id).learner_id
     else:
         learner_id = instance.learner_id  # type: ignore[attr-defined]
     return learner_party(learner_id), None
@@ -400,6 +456,8 @@ def connect() -> None:
         (AssignmentEvent, assignment_event_saved),
         (Exemption, exemption_saved),
         (Renewal, renewal_saved),
+        (PathCompletion, path_completion_saved),
+        (PathCertificate, path_certificate_saved),
     ]
     post_save.connect(lapse_noticed, sender=LapseNotice, dispatch_uid="audit.training.lapsenotice")
     for model, receiver in saved:

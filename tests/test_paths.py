@@ -580,3 +580,31 @@ def test_an_admin_revokes_a_path_certificate(client, admin_user, learner, path, 
     assert certificate.is_revoked and not certificate.is_valid
     verify = client.get(reverse("paths:verify", args=[certificate.code]))
     assert "Revoked" in text(verify)
+
+
+# The audit log (issue 23) ----------------------------------------------------------------
+
+
+def test_a_path_completion_and_its_certificate_are_in_the_audit_log(learner, path, courses):
+    from audit.models import Event
+
+    for course in courses:
+        finish(learner, course)
+    completion = PathCompletion.objects.get()
+    events = Event.objects.filter(chain=f"learner:{learner.pk}")
+    path_event = events.get(kind="path_completed")
+    issued = events.get(kind="path_certificate_issued")
+    assert path_event.data["path"] == "onboarding" and path_event.data["run"] == 1
+    assert issued.data["code"] == completion.certificate.code
+
+
+def test_the_chain_still_verifies_after_a_path_completion(learner, path, courses):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    for course in courses:
+        finish(learner, course)
+    out = StringIO()
+    call_command("verify_records", stdout=out)
+    assert out.getvalue().startswith("OK:")

@@ -446,3 +446,19 @@ def test_the_sql_filter_agrees_with_the_rule(world, learner, team, safety):
         found = {s for s in CellState.values if with_state(people, s, [safety], day).exists()}
         assert found == {state}, world
         transaction.set_rollback(True)
+
+
+def test_the_admin_lists_exemptions_and_revokes_them_through_the_use_case(
+    client, admin_user, trainer, learner, team, safety
+):
+    exemption = grant_exemption(trainer, learner, safety, reason="Certified by the fire brigade")
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:compliance_exemption_changelist")).content.decode()
+    assert "Alice Learner" in listing or "alice" in listing
+    assert client.get(reverse("admin:compliance_exemption_add")).status_code == 403
+    client.post(
+        reverse("admin:compliance_exemption_changelist"),
+        {"action": "revoke", "_selected_action": [exemption.pk]},
+    )
+    exemption.refresh_from_db()
+    assert exemption.revoked_on == TODAY and Exemption.objects.count() == 1

@@ -35,6 +35,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from compliance.models import Exemption
 from courses.models import Course, MediaFile, Visibility
 from courses.roles import ensure_content_editors_group, may_preview_content
 from lessons.models import Certificate, CourseCompletion, Lesson, LessonProgress
@@ -164,6 +165,10 @@ def world(
     PathCourse.objects.create(path=path, course=course, position=1)
     record_due_path_completions(path)
     path_assignment = PathAssignment.objects.create(path=path, team=team, assigned_by=trainer)
+    # An exemption (issue 23): alice need not hold the secret course.
+    exemption = Exemption.objects.create(
+        learner=learner, course=secret, reason="Certified elsewhere", starts_on=timezone.localdate()
+    )
 
     world = World(
         users={
@@ -213,6 +218,7 @@ def world(
         PathCompletion: PathCompletion.objects.get(),
         PathCertificate: world.path_certificate,
         PathAssignment: path_assignment,
+        Exemption: exemption,
     }
     return world
 

@@ -8,6 +8,17 @@ from django.contrib import admin, messages
 from compliance.models import Exemption
 from compliance.services import ExemptionError, revoke_exemption
 
+RECORD_FIELDS = (
+    "learner",
+    "course",
+    "reason",
+    "starts_on",
+    "until",
+    "revoked_on",
+    "granted_by",
+    "created_at",
+)
+
 
 @admin.register(Exemption)
 class ExemptionAdmin(admin.ModelAdmin):
@@ -15,17 +26,8 @@ class ExemptionAdmin(admin.ModelAdmin):
     list_filter = ["course", ("revoked_on", admin.EmptyFieldListFilter)]
     list_select_related = ["learner", "course", "granted_by"]
     search_fields = ["learner__username", "learner__last_name", "course__title", "reason"]
-    readonly_fields = [
-        "learner",
-        "course",
-        "reason",
-        "starts_on",
-        "until",
-        "revoked_on",
-        "granted_by",
-        "created_at",
-    ]
-    fields = readonly_fields
+    readonly_fields = RECORD_FIELDS
+    fields = RECORD_FIELDS
     actions = ["revoke"]
 
     def has_add_permission(self, request) -> bool:

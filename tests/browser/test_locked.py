@@ -121,4 +121,9 @@ def test_a_locked_lesson_opens_once_the_lesson_it_requires_is_done(
     assert response.status == 200
     expect(page.locator("#locked")).to_have_count(0)
     expect(page.locator(".lesson-body")).to_contain_text("Service travels.")
+    # The lesson page posts its start in the background (lesson-start.js): let it
+    # finish before the test's database is emptied (on PostgreSQL a request still
+    # writing while the tables are truncated is a deadlock at teardown).
+    page.wait_for_load_state("networkidle")
+    page.context.close()
     assert not problems, "\n".join(problems)

@@ -1,5 +1,6 @@
 """Real-browser fixtures: Debian's Chromium driven by Playwright, axe-core from npm."""
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -95,3 +96,22 @@ def start_quiz(page) -> None:
     questions, as a learner does."""
     page.locator("#quiz-intro").get_by_role("button").click()
     page.wait_for_selector("#quiz-form")
+
+
+@pytest.fixture(autouse=True)
+def requests_finished_before_teardown(request):
+    """Let every page's background requests finish (the lesson page posts its start with
+    lesson-start.js) before the live server's database is emptied: on PostgreSQL a
+    request still writing while the tables are truncated deadlocks the teardown. Set up
+    after live_server (so torn down before it); tests without one are left alone."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("live_server")
+    browser = request.getfixturevalue("browser")
+    yield
+    for context in list(browser.contexts):
+        for page in context.pages:
+            with contextlib.suppress(Exception):  # a page that never settles is closed anyway
+                page.wait_for_load_state("networkidle", timeout=5000)
+        context.close()
